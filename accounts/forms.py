@@ -1,0 +1,55 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Invitation, Membership, Organisation, OrganisationKind, Role
+
+
+class OrganisationCreateForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["kind", "name_en", "name_zh", "slug", "sector", "city", "website", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == OrganisationKind.ENTERPRISE and not cleaned.get("sector"):
+            self.add_error("sector", _("Choose the enterprise's sector."))
+        elif cleaned.get("kind") != OrganisationKind.ENTERPRISE:
+            cleaned["sector"] = ""
+        return cleaned
+
+    def _post_clean(self):
+        # The service runs the model validation; sector rules are handled in clean().
+        pass
+
+
+class OrganisationProfileForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name_en", "name_zh", "sector", "city", "website", "description", "logo"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind != OrganisationKind.ENTERPRISE:
+            del self.fields["sector"]
+        else:
+            self.fields["sector"].required = True
+        self.fields["logo"].widget = forms.ClearableFileInput(attrs={"accept": "image/*"})
+
+    def _post_clean(self):
+        pass
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "role", "is_signatory"]
+
+
+class MembershipForm(forms.ModelForm):
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = ["role", "is_signatory"]

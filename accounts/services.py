@@ -1,0 +1,251 @@
+"""Writes to organisations, memberships and invitations, with their rules and side effects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    ChamberMembership,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
+from accounts.tenancy import Tenant, tenant_for_task
+from core.outbox import outbox_enqueue
+from core.services import email_render, email_send_now
+
+
+def absolute_url(name: str, **kwargs: Any) -> str:
+    return settings.LASTMILE_BASE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+
+
+PROFILE_FIELDS = ("name_en", "name_zh", "city", "website", "description", "logo", "sector")
+
+
+@transaction.atomic
+def organisation_create(*, user: User, **fields: Any) -> Organisation:
+    """Create an organisation; its creator becomes its first admin and signatory."""
+    if fields.get("kind") != OrganisationKind.ENTERPRISE:
+        fields["sector"] = ""
+    organisation = Organisation(**fields)
+    organisation.full_clean()
+    organisation.save()
+    Membership.objects.create(
+        user=user, organisation=organisation, role=Role.ADMIN, is_signatory=True
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, tenant: Tenant, **fields: Any) -> Organisation:
+    tenant.require(Role.ADMIN)
+    organisation = Organisation.objects.select_for_update().get(pk=tenant.organisation.pk)
+    for name, value in fields.items():
+        if name not in PROFILE_FIELDS:
+            raise ValueError(f"{name} is not a profile field")
+        setattr(organisation, name, value)
+    if organisation.kind != OrganisationKind.ENTERPRISE:
+        organisation.sector = ""
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+def _admins_left(organisation: Organisation, *, without: Membership) -> int:
+    return (
+        Membership.objects.visible_to(organisation)
+        .filter(role=Role.ADMIN)
+        .exclude(pk=without.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def membership_update(
+    *, tenant: Tenant, membership_id: int, role: str, is_signatory: bool
+) -> Membership:
+    """Change a member's role or signatory flag (admins only; never leaves zero admins)."""
+    tenant.require(Role.ADMIN)
+    membership = (
+        Membership.objects.visible_to(tenant.organisation).select_for_update().get(pk=membership_id)
+    )
+    # Lock every admin row so that two admins demoting each other cannot both succeed.
+    list(
+        Membership.objects.visible_to(tenant.organisation)
+        .filter(role=Role.ADMIN)
+        .select_for_update()
+    )
+    demoting_admin = role != Role.ADMIN and membership.role == Role.ADMIN
+    if demoting_admin and _admins_left(tenant.organisation, without=membership) == 0:
+        raise ValidationError(
+            _("An organisation needs at least one admin. Make someone else admin first.")
+        )
+    membership.role = role
+    membership.is_signatory = is_signatory
+    membership.full_clean()
+    membership.save(update_fields=["role", "is_signatory"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, tenant: Tenant, membership_id: int) -> None:
+    """Remove a member: an admin may remove anyone, anyone may leave; never the last admin."""
+    membership = (
+        Membership.objects.visible_to(tenant.organisation).select_for_update().get(pk=membership_id)
+    )
+    if membership.user_id != tenant.user.pk:
+        tenant.require(Role.ADMIN)
+    list(
+        Membership.objects.visible_to(tenant.organisation)
+        .filter(role=Role.ADMIN)
+        .select_for_update()
+    )
+    if membership.role == Role.ADMIN and _admins_left(tenant.organisation, without=membership) == 0:
+        raise ValidationError(_("You are the last admin. Make someone else admin before leaving."))
+    membership.delete()
+
+
+@transaction.atomic
+def invitation_create(
+    *, tenant: Tenant, email: str, role: str, is_signatory: bool = False
+) -> Invitation:
+    """Invite a colleague by email; the email goes out through the outbox."""
+    tenant.require(Role.ADMIN)
+    email = email.strip().lower()
+    if (
+        Membership.objects.visible_to(tenant.organisation)
+        .filter(user__email__iexact=email)
+        .exists()
+    ):
+        raise ValidationError(
+            {"email": _("%(email)s is already a member of this organisation.") % {"email": email}}
+        )
+    # A new invitation replaces any pending one for the same address.
+    Invitation.objects.visible_to(tenant.organisation).pending().filter(email__iexact=email).update(
+        revoked_at=timezone.now()
+    )
+    invitation = Invitation(
+        organisation=tenant.organisation,
+        email=email,
+        role=role,
+        is_signatory=is_signatory,
+        invited_by=tenant.user,
+        language=get_language() or "en",
+    )
+    invitation.full_clean()
+    invitation.save()
+    outbox_enqueue("accounts.tasks.invitation_send_task", invitation_id=invitation.pk)
+    return invitation
+
+
+def invitation_send(*, invitation_id: int) -> bool:
+    """Email an invitation once; a second run (a redelivered task) sends nothing."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().filter(pk=invitation_id, sent_at=None).first()
+        )
+        if invitation is None:
+            return False
+        tenant = tenant_for_task(organisation_id=invitation.organisation_id)
+        if invitation.status != "pending":
+            return False
+        message = email_render(
+            to=[invitation.email],
+            template="invitation",
+            language=invitation.language,
+            context={
+                "invitation": invitation,
+                "organisation": tenant.organisation,
+                "inviter": invitation.invited_by,
+                "accept_url": absolute_url("invitation_accept", token=invitation.token),
+            },
+        )
+        email_send_now(message)
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+    return True
+
+
+@transaction.atomic
+def invitation_revoke(*, tenant: Tenant, invitation_id: int) -> Invitation:
+    tenant.require(Role.ADMIN)
+    invitation = (
+        Invitation.objects.visible_to(tenant.organisation).select_for_update().get(pk=invitation_id)
+    )
+    if invitation.status != "pending":
+        raise ValidationError(_("Only a pending invitation can be revoked."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+class InvitationError(ValidationError):
+    pass
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, token: str) -> Membership:
+    """Turn an invitation into a membership, or say clearly why it cannot be."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("organisation").filter(token=token)
+    ).first()
+    if invitation is None:
+        raise InvitationError(_("This invitation link is not valid. Ask for a new invitation."))
+    if invitation.accepted_at is not None:
+        raise InvitationError(_("This invitation has already been used."))
+    if invitation.revoked_at is not None:
+        raise InvitationError(
+            _("This invitation was withdrawn. Ask an admin of %(org)s for a new one.")
+            % {"org": invitation.organisation.display_name}
+        )
+    if invitation.is_expired:
+        raise InvitationError(
+            _("This invitation expired on %(date)s. Ask an admin of %(org)s for a new one.")
+            % {
+                "date": timezone.localtime(invitation.expires_at).date().isoformat(),
+                "org": invitation.organisation.display_name,
+            }
+        )
+    if invitation.email.lower() != user.email.lower():
+        raise InvitationError(
+            _(
+                "This invitation was sent to %(invited)s, but you are signed in as %(current)s. "
+                "Sign in with the invited address to accept it."
+            )
+            % {"invited": invitation.email, "current": user.email}
+        )
+    membership, created = Membership.objects.get_or_create(
+        user=user,
+        organisation=invitation.organisation,
+        defaults={"role": invitation.role, "is_signatory": invitation.is_signatory},
+    )
+    if not created:
+        raise InvitationError(_("You are already a member of this organisation."))
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def chamber_member_add(*, tenant: Tenant, member: Organisation, joined_on) -> ChamberMembership:
+    tenant.require(Role.STAFF)
+    if not tenant.organisation.is_chamber:
+        raise ValidationError(_("Only a chamber of commerce has member organisations."))
+    if member.kind == OrganisationKind.CHAMBER:
+        raise ValidationError(_("A chamber's members are enterprises and universities."))
+    link = ChamberMembership(chamber=tenant.organisation, member=member, joined_on=joined_on)
+    link.full_clean()
+    link.save()
+    return link

@@ -1,0 +1,121 @@
+"""The one place that turns a request, an API call or a task into "acting user + organisation".
+
+Every organisation page lives under /o/<org_slug>/. `tenant_for_request` resolves the
+organisation from the slug and the user's membership; anyone who is not a member gets a
+404, so private slugs do not leak. Views reach rows only through each model's
+`visible_to(organisation)` queryset method, using `self.tenant.organisation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from rest_framework import permissions
+
+from accounts.models import Membership, Organisation, Role, User
+
+SESSION_KEY = "current_organisation"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """Who is acting, for which organisation, in which role."""
+
+    user: User | None
+    organisation: Organisation
+    membership: Membership | None
+
+    def has_role(self, role: str) -> bool:
+        return self.membership is not None and self.membership.has_role(role)
+
+    @property
+    def is_signatory(self) -> bool:
+        return self.membership is not None and self.membership.is_signatory
+
+    def require(self, role: str = Role.VIEWER, *, signatory: bool = False) -> None:
+        if not self.has_role(role) or (signatory and not self.is_signatory):
+            raise PermissionDenied
+
+
+def tenant_for_user(user: User, org_slug: str) -> Tenant:
+    """The user's tenant for an organisation slug, or Http404 if they are not a member."""
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("organisation")
+        .filter(user=user, organisation__slug=org_slug, user__is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return Tenant(user=user, organisation=membership.organisation, membership=membership)
+
+
+def tenant_for_request(request: HttpRequest, org_slug: str) -> Tenant:
+    tenant = tenant_for_user(request.user, org_slug)
+    if request.session.get(SESSION_KEY) != tenant.organisation.slug:
+        request.session[SESSION_KEY] = tenant.organisation.slug
+    return tenant
+
+
+def tenant_for_task(*, organisation_id: int, user_id: int | None = None) -> Tenant:
+    """A task's way in: the organisation by id and, if given, the acting member.
+
+    A task runs with no request, so it names its organisation (and acting user) by id;
+    an acting user who has since left the organisation is refused like a request would be.
+    """
+    organisation = Organisation.objects.get(pk=organisation_id)
+    if user_id is None:
+        return Tenant(user=None, organisation=organisation, membership=None)
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(organisation=organisation, user_id=user_id)
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied("The acting user is no longer a member of this organisation.")
+    return Tenant(user=membership.user, organisation=organisation, membership=membership)
+
+
+class TenantMixin(LoginRequiredMixin):
+    """For views under /o/<org_slug>/: sets self.tenant, enforces the declared needs."""
+
+    required_role: str = Role.VIEWER
+    requires_signatory: bool = False
+    tenant: Tenant
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.tenant = tenant_for_request(request, kwargs["org_slug"])
+        self.tenant.require(self.required_role, signatory=self.requires_signatory)
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.tenant.organisation
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("tenant", self.tenant)
+        kwargs.setdefault("organisation", self.tenant.organisation)
+        return super().get_context_data(**kwargs)
+
+
+class TenantAPIMixin:
+    """For DRF views under /api/v1/organisations/<org_slug>/: the same resolution."""
+
+    required_role: str = Role.VIEWER
+    write_role: str = Role.STAFF
+    tenant: Tenant
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.tenant = tenant_for_user(request.user, kwargs["org_slug"])
+        needed = self.required_role
+        if request.method not in permissions.SAFE_METHODS:
+            needed = self.write_role
+        if not self.tenant.has_role(needed):
+            self.permission_denied(request, message="Your role does not allow this.")

@@ -1,0 +1,30 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import urls as accounts_urls
+from core import views as core_views
+from partnerships import urls as partnerships_urls
+
+# The admin signs in through allauth: its rate limits and two-factor check apply.
+admin.site.login = secure_admin_login(admin.site.login)
+
+org_patterns = [*partnerships_urls.org_patterns, *accounts_urls.org_patterns]
+
+urlpatterns = [
+    path("", include(accounts_urls)),
+    path("o/<slug:org_slug>/", include(org_patterns)),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler403 = core_views.error_403
+handler404 = core_views.error_404
+handler500 = core_views.error_500

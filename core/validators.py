@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+ALLOWED_IMAGE_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
+
+
+def validate_image_upload(file: UploadedFile, *, max_bytes: int | None = None) -> None:
+    """Reject anything that is not a real PNG, JPEG, WebP or GIF under the size limit."""
+    limit = max_bytes or settings.LOGO_MAX_BYTES
+    if file.size is not None and file.size > limit:
+        raise ValidationError(
+            _("The image is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(file.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    position = file.tell() if hasattr(file, "tell") else 0
+    try:
+        with Image.open(file) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(
+            _("This file is not an image. Upload a PNG, JPEG, WebP or GIF file."),
+            code="not_image",
+        ) from exc
+    finally:
+        file.seek(position)
+    if image_format not in ALLOWED_IMAGE_FORMATS:
+        raise ValidationError(
+            _("Images must be PNG, JPEG, WebP or GIF."),
+            code="bad_format",
+        )
+
+
+def validate_logo(file: UploadedFile) -> None:
+    if getattr(file, "_committed", False):
+        return  # already stored: it was validated when it was uploaded
+    validate_image_upload(file, max_bytes=settings.LOGO_MAX_BYTES)

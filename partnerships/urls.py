@@ -1,0 +1,8 @@
+from django.urls import path
+
+from partnerships import views
+
+# Mounted under /o/<org_slug>/
+org_patterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+]
