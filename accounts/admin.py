@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 
 from accounts.models import ChamberMembership, Invitation, Membership, Organisation, User
 
@@ -30,6 +32,9 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "sector"]
     search_fields = ["name_en", "name_zh", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
+    formfield_overrides = {
+        models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}
+    }
     inlines = [MembershipInline]
 
 

@@ -5,6 +5,8 @@ from accounts.models import Invitation, Membership, Organisation, OrganisationKi
 
 
 class OrganisationCreateForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = ["kind", "name_en", "name_zh", "slug", "sector", "city", "website", "description"]
@@ -24,6 +26,8 @@ class OrganisationCreateForm(forms.ModelForm):
 
 
 class OrganisationProfileForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = ["name_en", "name_zh", "sector", "city", "website", "description", "logo"]

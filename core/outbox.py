@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from core.models import OutboxMessage
 
@@ -53,7 +53,7 @@ def _dispatch_locked(message: OutboxMessage) -> bool:
     message.attempts += 1
     try:
         # apply_async (not send_task) so that the in-process mode runs it right here.
-        current_app.tasks[message.task].apply_async(kwargs=message.kwargs)
+        import_string(message.task).apply_async(kwargs=message.kwargs)
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row for the relay
         logger.warning("Outbox %s not dispatched: %s", message.pk, exc)
         message.last_error = str(exc)[:2000]

@@ -1,0 +1,100 @@
+"""A member of one organisation gets 404 on another's pages, objects and API."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import InvitationFactory
+
+
+def _org_routes():
+    """Every URL pattern mounted under /o/<org_slug>/, walked from the URL configuration."""
+    routes = []
+
+    def walk(patterns, prefix, names):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route, names)
+            elif isinstance(pattern, URLPattern) and "<slug:org_slug>" in route:
+                routes.append((pattern.name, route))
+
+    walk(get_resolver().url_patterns, "", [])
+    return routes
+
+
+ORG_ROUTES = _org_routes()
+
+
+def _fill(route, *, org_slug, pk, slug):
+    return "/" + (
+        route.replace("<slug:org_slug>", org_slug)
+        .replace("<int:pk>", str(pk))
+        .replace("<slug:slug>", slug)
+    )
+
+
+def test_the_sweep_sees_every_organisation_route():
+    names = {name for name, _ in ORG_ROUTES}
+    assert {"dashboard", "member_list", "member_update", "organisation_profile"} <= names
+    assert {"api:organisation", "api:member-list", "api:member-detail"} & {
+        f"api:{n}" for n in names
+    }
+
+
+@pytest.mark.parametrize(("name", "route"), ORG_ROUTES)
+def test_outsider_gets_404_on_another_organisations_routes(client, admin, outsider, name, route):
+    target = InvitationFactory(organisation=admin.organisation)
+    client.force_login(outsider.user)
+    url = _fill(route, org_slug=admin.organisation.slug, pk=admin.pk, slug=admin.organisation.slug)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"role": "viewer", "email": "x@example.com"}).status_code in (404, 405)
+    url = _fill(route, org_slug=admin.organisation.slug, pk=target.pk, slug="x")
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(("name", "route"), [r for r in ORG_ROUTES if "<int:pk>" in r[1]])
+def test_own_slug_with_another_organisations_ids_is_404(client, admin, outsider, name, route):
+    """The trickier leak: my organisation in the URL, their object's id after it."""
+    theirs = InvitationFactory(organisation=admin.organisation)
+    client.force_login(outsider.user)
+    for pk in (admin.pk, theirs.pk):
+        url = _fill(route, org_slug=outsider.organisation.slug, pk=pk, slug="x")
+        assert client.get(url).status_code in (404, 405)
+        assert client.post(url, {"role": "viewer"}).status_code in (404, 405)
+    admin.refresh_from_db()
+    assert admin.role == "admin"
+
+
+def test_member_sees_own_dashboard_but_not_anothers(client, admin, outsider):
+    client.force_login(admin.user)
+    assert client.get(f"/o/{admin.organisation.slug}/").status_code == 200
+    assert client.get(f"/o/{outsider.organisation.slug}/").status_code == 404
+    assert client.get("/o/no-such-organisation/").status_code == 404
+
+
+def test_anonymous_is_sent_to_sign_in(client, org):
+    response = client.get(f"/o/{org.slug}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_logo_of_an_unrelated_organisation_is_404(client, admin, outsider, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    outsider.organisation.logo.save("logo.png", _png(), save=True)
+    client.force_login(admin.user)
+    url = f"/o/{admin.organisation.slug}/logos/{outsider.organisation.slug}/"
+    assert client.get(url).status_code == 404
+    client.force_login(outsider.user)
+    url = f"/o/{outsider.organisation.slug}/logos/{outsider.organisation.slug}/"
+    assert client.get(url).status_code == 200
+
+
+def _png():
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "blue").save(buffer, "PNG")
+    return ContentFile(buffer.getvalue())

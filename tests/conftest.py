@@ -1,0 +1,78 @@
+import os
+
+import pytest
+from celery import current_app
+from django.core.cache import cache
+
+from accounts.models import Role
+from accounts.tenancy import Tenant
+from tests.factories import MembershipFactory, OrganisationFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings):
+    """Tasks run in-process unless a test asks for a real worker; caches start empty."""
+    current_app.conf.task_always_eager = True
+    settings.LASTMILE_BASE_URL = "http://testserver"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganisationFactory()
+
+
+def _member(organisation, role, **kwargs):
+    return MembershipFactory(organisation=organisation, role=role, **kwargs)
+
+
+@pytest.fixture
+def admin(org):
+    return _member(org, Role.ADMIN, is_signatory=True)
+
+
+@pytest.fixture
+def staff(org):
+    return _member(org, Role.STAFF)
+
+
+@pytest.fixture
+def viewer(org):
+    return _member(org, Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(other_org):
+    """An admin of another organisation."""
+    return _member(other_org, Role.ADMIN)
+
+
+def tenant_of(membership) -> Tenant:
+    return Tenant(user=membership.user, organisation=membership.organisation, membership=membership)
+
+
+@pytest.fixture
+def client_for(client):
+    def login(membership):
+        client.force_login(membership.user)
+        return client
+
+    return login
+
+
+def require(available: bool, what: str, how: str) -> None:
+    """Skip with a message that says how to enable the test; under CI, fail instead."""
+    if available:
+        return
+    message = f"{what} is not available: {how}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message} (CI=true: this test must run)")
+    pytest.skip(message)

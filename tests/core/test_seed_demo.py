@@ -1,0 +1,54 @@
+from io import StringIO
+
+from django.apps import apps
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+
+from accounts.models import ChamberMembership, Membership, Organisation, OrganisationKind
+
+
+def _snapshot() -> dict:
+    """Every row of every project model, as plain values."""
+    snapshot = {}
+    for app in ("accounts", "core", "account"):
+        for model in apps.get_app_config(app).get_models():
+            snapshot[model._meta.label] = sorted(
+                str(sorted(model_to_dict(row).items(), key=str)) for row in model.objects.all()
+            )
+    return snapshot
+
+
+def test_seed_demo_builds_the_article_and_is_idempotent(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = _snapshot()
+    call_command("seed_demo", stdout=StringIO())
+    assert _snapshot() == first
+
+    chamber = Organisation.objects.get(slug="zhejiang-chamber")
+    assert chamber.name_zh == "上海市浙江商会"
+    members = ChamberMembership.objects.filter(chamber=chamber)
+    assert members.filter(member__kind=OrganisationKind.ENTERPRISE).count() == 30
+    assert members.filter(member__kind=OrganisationKind.UNIVERSITY).count() == 2
+    assert members.filter(member__slug="zeta-group").exists()
+    sectors = set(members.exclude(member__sector="").values_list("member__sector", flat=True))
+    assert len(sectors) == 10
+
+    printed = out.getvalue()
+    for kind in ("chamber", "university", "enterprise"):
+        for role in ("admin", "staff", "viewer"):
+            email = f"{kind}-{role}@demo.lastmile.cn"
+            assert email in printed
+            membership = Membership.objects.get(user__email=email)
+            assert membership.role == role
+            assert membership.organisation.kind == kind
+
+
+def test_demo_login_works(client, db):
+    call_command("seed_demo", stdout=StringIO())
+    response = client.post(
+        "/accounts/login/",
+        {"login": "enterprise-admin@demo.lastmile.cn", "password": "lastmile-demo"},
+    )
+    assert response.status_code == 302
+    assert client.get("/").url == "/o/zeta-group/"
