@@ -19,6 +19,7 @@ org_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("account/api-token/", views.ApiTokenView.as_view(), name="api_token"),
     path("organisations/new/", views.OrganisationCreateView.as_view(), name="organisation_create"),
     path(
         "invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"

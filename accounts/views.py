@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from rest_framework.authtoken.models import Token
+
 from accounts import services
 from accounts.forms import (
     InvitationForm,
@@ -224,3 +226,23 @@ class InvitationAcceptView(LoginRequiredMixin, TemplateView):
             request, _("Welcome to %(org)s.") % {"org": membership.organisation.display_name}
         )
         return HttpResponseRedirect(org_url("dashboard", membership.organisation))
+
+
+class ApiTokenView(LoginRequiredMixin, TemplateView):
+    """An integrator's personal token for the REST API (Authorization: Token <key>)."""
+
+    template_name = "accounts/api_token.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["token"] = Token.objects.filter(user=self.request.user).first()
+        return context
+
+    def post(self, request):
+        Token.objects.filter(user=request.user).delete()
+        if request.POST.get("action") != "revoke":
+            Token.objects.create(user=request.user)
+            messages.success(request, _("A new API token was created. The old one stops working."))
+        else:
+            messages.success(request, _("Your API token was revoked."))
+        return redirect("api_token")

@@ -75,3 +75,12 @@ def test_schema_and_offline_docs(client, db):
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def test_a_user_creates_and_revokes_their_token_in_the_browser(client, admin):
+    client.force_login(admin.user)
+    client.post("/account/api-token/", {"action": "create"})
+    token = Token.objects.get(user=admin.user)
+    assert token.key in client.get("/account/api-token/").content.decode()
+    client.post("/account/api-token/", {"action": "revoke"})
+    assert not Token.objects.filter(user=admin.user).exists()
