@@ -57,3 +57,25 @@ class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["role", "is_signatory"]
+
+
+class ChamberMemberForm(OrganisationCreateForm):
+    """A chamber onboards a member organisation and invites its first admin."""
+
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        choices=[
+            (OrganisationKind.ENTERPRISE, OrganisationKind.ENTERPRISE.label),
+            (OrganisationKind.UNIVERSITY, OrganisationKind.UNIVERSITY.label),
+        ],
+    )
+    joined_on = forms.DateField(
+        label=_("member since"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    contact_email = forms.EmailField(
+        label=_("contact's email"),
+        help_text=_("We invite this person as the organisation's admin and signatory."),
+    )
+
+    class Meta(OrganisationCreateForm.Meta):
+        fields = [*OrganisationCreateForm.Meta.fields]

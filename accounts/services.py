@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -236,6 +237,40 @@ def invitation_accept(*, user: User, token: str) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+@transaction.atomic
+def chamber_member_onboard(
+    *, tenant: Tenant, contact_email: str, joined_on: date, **fields: Any
+) -> ChamberMembership:
+    """A chamber adds a new member organisation and invites its first admin.
+
+    The organisation belongs to itself from the start: the chamber sees it in its network,
+    but only the invited contact (as admin and signatory) can act inside it.
+    """
+    tenant.require(Role.STAFF)
+    if not tenant.organisation.is_chamber:
+        raise ValidationError(_("Only a chamber of commerce has member organisations."))
+    if fields.get("kind") == OrganisationKind.CHAMBER:
+        raise ValidationError({"kind": _("A chamber's members are enterprises and universities.")})
+    if fields.get("kind") != OrganisationKind.ENTERPRISE:
+        fields["sector"] = ""
+    member = Organisation(**fields)
+    member.full_clean()
+    member.save()
+    link = chamber_member_add(tenant=tenant, member=member, joined_on=joined_on)
+    invitation = Invitation(
+        organisation=member,
+        email=contact_email.strip().lower(),
+        role=Role.ADMIN,
+        is_signatory=True,
+        invited_by=tenant.user,
+        language=get_language() or "en",
+    )
+    invitation.full_clean()
+    invitation.save()
+    outbox_enqueue("accounts.tasks.invitation_send_task", invitation_id=invitation.pk)
+    return link
 
 
 @transaction.atomic

@@ -92,7 +92,11 @@ class TenantMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.tenant = tenant_for_request(request, kwargs["org_slug"])
         self.tenant.require(self.required_role, signatory=self.requires_signatory)
+        self.check_tenant()
         return super().dispatch(request, *args, **kwargs)
+
+    def check_tenant(self) -> None:
+        """Hook for views that only exist for some organisations (raise Http404)."""
 
     @property
     def organisation(self) -> Organisation:

@@ -6,6 +6,7 @@ from accounts import views
 org_patterns = [
     path("profile/", views.OrganisationProfileView.as_view(), name="organisation_profile"),
     path("logos/<slug:slug>/", views.OrganisationLogoView.as_view(), name="organisation_logo"),
+    path("network/new/", views.ChamberMemberCreateView.as_view(), name="chamber_member_create"),
     path("members/", views.MemberListView.as_view(), name="member_list"),
     path("members/<int:pk>/", views.MemberUpdateView.as_view(), name="member_update"),
     path("members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import services
 from accounts.forms import (
+    ChamberMemberForm,
     InvitationForm,
     MembershipForm,
     OrganisationCreateForm,
@@ -245,3 +246,38 @@ class ApiTokenView(LoginRequiredMixin, TemplateView):
         else:
             messages.success(request, _("Your API token was revoked."))
         return redirect("api_token")
+
+
+class ChamberMemberCreateView(TenantMixin, FormView):
+    required_role = Role.STAFF
+    template_name = "accounts/form_page.html"
+    form_class = ChamberMemberForm
+    extra_context = {
+        "page_title": gettext_lazy("Add a member organisation"),
+        "page_intro": gettext_lazy(
+            "Add an enterprise or university to the chamber's network. We invite its contact "
+            "to manage it; until then, only its profile exists."
+        ),
+        "submit_label": gettext_lazy("Add and invite"),
+    }
+
+    def check_tenant(self) -> None:
+        if not self.organisation.is_chamber:
+            raise Http404
+
+    def get_context_data(self, **kwargs):
+        kwargs["cancel_url"] = org_url("dashboard", self.organisation)
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            link = services.chamber_member_onboard(tenant=self.tenant, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(org)s joined the network; its contact has been invited.")
+            % {"org": link.member.display_name},
+        )
+        return redirect(org_url("dashboard", self.organisation))

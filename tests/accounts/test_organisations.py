@@ -118,3 +118,57 @@ def test_oversized_logo_is_refused(client_for, admin, settings, tmp_path):
     assert "the limit is 1.0" in response.content.decode()
     admin.organisation.refresh_from_db()
     assert not admin.organisation.logo
+
+
+def _chamber_member(role):
+    from accounts.models import OrganisationKind
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    chamber = OrganisationFactory(kind=OrganisationKind.CHAMBER)
+    return MembershipFactory(organisation=chamber, role=role)
+
+
+ONBOARD = {**FORM, "joined_on": "2024-03-01", "contact_email": "gm@jiaxing.example.com"}
+
+
+def test_chamber_staff_onboard_a_member_and_invite_its_contact(
+    client, db, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from accounts.models import ChamberMembership, Invitation
+
+    staff = _chamber_member(Role.STAFF)
+    client.force_login(staff.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/o/{staff.organisation.slug}/network/new/", ONBOARD)
+    assert response.status_code == 302
+    link = ChamberMembership.objects.get(chamber=staff.organisation)
+    assert (link.member.slug, str(link.joined_on)) == ("jiaxing-robotics", "2024-03-01")
+    assert not Membership.objects.filter(organisation=link.member).exists()
+    invitation = Invitation.objects.get(organisation=link.member)
+    assert (invitation.role, invitation.is_signatory) == (Role.ADMIN, True)
+    assert mail.outbox[0].to == ["gm@jiaxing.example.com"]
+    # the chamber's staff did not become members of the new organisation
+    assert client.get(f"/o/{link.member.slug}/").status_code == 404
+
+
+def test_onboarding_refuses_bad_input_and_changes_nothing(client, db):
+    staff = _chamber_member(Role.STAFF)
+    client.force_login(staff.user)
+    response = client.post(
+        f"/o/{staff.organisation.slug}/network/new/", {**ONBOARD, "contact_email": "nope"}
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert Organisation.objects.count() == 1
+
+
+def test_viewers_and_non_chambers_cannot_onboard(client, admin):
+    viewer = _chamber_member(Role.VIEWER)
+    client.force_login(viewer.user)
+    assert client.post(f"/o/{viewer.organisation.slug}/network/new/", ONBOARD).status_code == 403
+    client.force_login(admin.user)  # an enterprise's admin
+    assert client.get(f"/o/{admin.organisation.slug}/network/new/").status_code == 404
+    assert client.post(f"/o/{admin.organisation.slug}/network/new/", ONBOARD).status_code == 404
+    assert not Organisation.objects.filter(slug="jiaxing-robotics").exists()
