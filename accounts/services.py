@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,13 +21,9 @@ from accounts.models import (
     User,
 )
 from accounts.tenancy import Tenant, tenant_for_task
+from core.links import absolute_url
 from core.outbox import outbox_enqueue
 from core.services import email_render, email_send_now
-
-
-def absolute_url(name: str, **kwargs: Any) -> str:
-    return settings.LASTMILE_BASE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
-
 
 PROFILE_FIELDS = ("name_en", "name_zh", "city", "website", "description", "logo", "sector")
 

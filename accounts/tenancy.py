@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest
 from rest_framework import permissions
 
@@ -93,7 +93,11 @@ class TenantMixin(LoginRequiredMixin):
         self.tenant = tenant_for_request(request, kwargs["org_slug"])
         self.tenant.require(self.required_role, signatory=self.requires_signatory)
         self.check_tenant()
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except ObjectDoesNotExist as exc:
+            # Services reach rows through visible_to(); a row out of reach is a 404.
+            raise Http404 from exc
 
     def check_tenant(self) -> None:
         """Hook for views that only exist for some organisations (raise Http404)."""

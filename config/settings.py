@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "partnerships",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +133,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout":
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "core.tasks.outbox_relay_task", "schedule": 30.0},
+    "event-reminders": {"task": "events.tasks.event_reminders_task", "schedule": 300.0},
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -242,6 +244,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Lastmile's own limits
@@ -251,3 +257,4 @@ INVITATION_VALID_DAYS = 14
 LASTMILE_BASE_URL = env("LASTMILE_BASE_URL", "http://127.0.0.1:8000")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 FORM_RENDERER = "core.forms_renderer.FormRenderer"
+PHOTO_MAX_BYTES = 8 * 1024 * 1024

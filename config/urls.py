@@ -6,15 +6,21 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import urls as accounts_urls
 from core import views as core_views
+from events import urls as events_urls
 from partnerships import urls as partnerships_urls
 
 # The admin signs in through allauth: its rate limits and two-factor check apply.
 admin.site.login = secure_admin_login(admin.site.login)
 
-org_patterns = [*partnerships_urls.org_patterns, *accounts_urls.org_patterns]
+org_patterns = [
+    *partnerships_urls.org_patterns,
+    *accounts_urls.org_patterns,
+    *events_urls.org_patterns,
+]
 
 urlpatterns = [
     path("", include(accounts_urls)),
+    path("", include(events_urls)),
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

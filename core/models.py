@@ -38,6 +38,8 @@ class Email(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     html = models.TextField(blank=True)
+    # [{"filename", "mimetype", "content" (base64)}]: calendar files, QR codes
+    attachments = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -9,17 +11,42 @@ from core.models import Email
 from core.outbox import outbox_enqueue
 
 
-def email_render(
-    *, to: list[str], template: str, context: dict, language: str = "en"
-) -> EmailMultiAlternatives:
-    """Render templates/emails/<template>.{subject.txt,txt,html} in the reader's language."""
+def _render_parts(template: str, context: dict, language: str) -> tuple[str, str, str]:
     with translation.override(language):
         subject = render_to_string(f"emails/{template}.subject.txt", context)
         body = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=body, to=to)
+    return " ".join(subject.split()), body.strip(), html
+
+
+def _message(to: list[str], subject: str, body: str, html_parts: list[str], language: str):
+    html = render_to_string("emails/layout.html", {"parts": html_parts, "language": language})
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
     message.attach_alternative(html, "text/html")
     return message
+
+
+def email_render(
+    *, to: list[str], template: str, context: dict, language: str = "en"
+) -> EmailMultiAlternatives:
+    """Render templates/emails/<template>.{subject.txt,txt,html} in the reader's language."""
+    subject, body, html = _render_parts(template, context, language)
+    return _message(to, subject, body, [html], language)
+
+
+def email_render_bilingual(
+    *, to: list[str], template: str, context: dict
+) -> EmailMultiAlternatives:
+    """Chinese first, then English, for readers whose language we do not know."""
+    zh_subject, zh_body, zh_html = _render_parts(template, context, "zh-hans")
+    en_subject, en_body, en_html = _render_parts(template, context, "en")
+    return _message(
+        to,
+        f"{zh_subject} / {en_subject}",
+        f"{zh_body}\n\n————————\n\n{en_body}",
+        [zh_html, en_html],
+        "zh-hans",
+    )
 
 
 def email_send_now(message: EmailMultiAlternatives) -> None:
@@ -32,8 +59,22 @@ def email_queue(*, message: EmailMultiAlternatives) -> Email:
         (content for content, mime in getattr(message, "alternatives", []) if mime == "text/html"),
         "",
     )
+    attachments = [
+        {
+            "filename": name,
+            "mimetype": mimetype,
+            "content": base64.b64encode(
+                content.encode() if isinstance(content, str) else content
+            ).decode(),
+        }
+        for name, content, mimetype in message.attachments
+    ]
     email = Email.objects.create(
-        to=list(message.to), subject=message.subject, body=message.body, html=html
+        to=list(message.to),
+        subject=message.subject,
+        body=message.body,
+        html=html,
+        attachments=attachments,
     )
     outbox_enqueue("core.tasks.email_send_task", email_id=email.pk)
     return email
@@ -48,6 +89,9 @@ def email_send(*, email_id: int) -> bool:
         message = EmailMultiAlternatives(subject=email.subject, body=email.body, to=email.to)
         if email.html:
             message.attach_alternative(email.html, "text/html")
+        for attachment in email.attachments:
+            content = base64.b64decode(attachment["content"])
+            message.attach(attachment["filename"], content, attachment["mimetype"])
         email_send_now(message)
         email.sent_at = timezone.now()
         email.save(update_fields=["sent_at"])

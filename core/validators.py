@@ -40,3 +40,9 @@ def validate_logo(file: UploadedFile) -> None:
     if getattr(file, "_committed", False):
         return  # already stored: it was validated when it was uploaded
     validate_image_upload(file, max_bytes=settings.LOGO_MAX_BYTES)
+
+
+def validate_photo(file: UploadedFile) -> None:
+    if getattr(file, "_committed", False):
+        return
+    validate_image_upload(file, max_bytes=settings.PHOTO_MAX_BYTES)

@@ -2,6 +2,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import ChamberMembership, Invitation, Membership, Role
 from accounts.tenancy import TenantMixin
+from partnerships.panels import panels_for
 
 
 class DashboardView(TenantMixin, TemplateView):
@@ -18,6 +19,7 @@ class DashboardView(TenantMixin, TemplateView):
             "chamber", "member"
         )
         context.update(
+            panels=panels_for(self.tenant),
             members=memberships,
             member_count=len(memberships),
             signatory_count=sum(1 for m in memberships if m.is_signatory),

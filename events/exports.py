@@ -1,0 +1,106 @@
+"""Exports: the attendee list as CSV, badge sheets as PDF rendered by a worker."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.tenancy import Tenant, tenant_for_task
+from core.outbox import outbox_enqueue
+from events.models import BadgeExport, Event, ExportStatus, Registration, RegistrationStatus
+from events.pdf import badges_pdf
+
+
+def attendees_csv(event: Event, registrations) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel shows Chinese names."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            _("Full name"),
+            _("Job title"),
+            _("Organisation"),
+            _("Organisation (Chinese)"),
+            _("Email"),
+            _("Status"),
+            _("Dietary or access needs"),
+            _("Walk-in"),
+            _("Registered at"),
+            _("Checked in at"),
+        ]
+    )
+    for r in registrations:
+        writer.writerow(
+            [
+                _sanitise(r.full_name),
+                _sanitise(r.job_title),
+                r.organisation.name_en,
+                r.organisation.name_zh,
+                r.email,
+                r.get_status_display(),
+                _sanitise(r.needs),
+                _("yes") if r.walk_in else "",
+                timezone.localtime(r.created_at, event.tz).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(r.checked_in_at, event.tz).strftime("%Y-%m-%d %H:%M")
+                if r.checked_in_at
+                else "",
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sanitise(value: str) -> str:
+    """Keep spreadsheet formulas out of cells people typed (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@transaction.atomic
+def badge_export_request(*, tenant: Tenant, event_id: int) -> BadgeExport:
+    tenant.require(Role.STAFF)
+    event = Event.objects.visible_to(tenant.organisation).get(
+        pk=event_id, organiser=tenant.organisation
+    )
+    export = BadgeExport.objects.create(event=event, requested_by=tenant.user)
+    outbox_enqueue("events.tasks.badge_export_task", export_id=export.pk)
+    return export
+
+
+def badge_export_render(*, export_id: int) -> bool:
+    """Render (or re-render: the file is overwritten) one badge sheet, reporting progress."""
+    export = BadgeExport.objects.select_related("event").filter(pk=export_id).first()
+    if export is None or export.status == ExportStatus.DONE:
+        return False
+    tenant = tenant_for_task(organisation_id=export.event.organiser_id)
+    registrations = list(
+        Registration.objects.visible_to(tenant.organisation)
+        .filter(event=export.event, status=RegistrationStatus.CONFIRMED)
+        .select_related("organisation")
+        .order_by("organisation__name_en", "full_name")
+    )
+    BadgeExport.objects.filter(pk=export.pk).update(
+        status=ExportStatus.RUNNING, total=len(registrations), progress=1
+    )
+
+    def on_progress(done: int, total: int) -> None:
+        BadgeExport.objects.filter(pk=export.pk).update(progress=min(95, round(done * 95 / total)))
+
+    try:
+        pdf = badges_pdf(export.event, registrations, on_progress=on_progress)
+    except Exception as exc:
+        BadgeExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    export.file.save(
+        f"badges-event-{export.event_id}-{export.pk}.pdf", ContentFile(pdf), save=False
+    )
+    BadgeExport.objects.filter(pk=export.pk).update(
+        file=export.file.name, status=ExportStatus.DONE, progress=100, finished_at=timezone.now()
+    )
+    return True

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, OrganisationKind, Sector
+from events.models import AgendaItem, Event, EventPhoto, Registration
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class EventForm(forms.ModelForm):
+    """Times are entered as wall-clock time in the event's own time zone."""
+
+    class Meta:
+        model = Event
+        fields = [
+            "title_en",
+            "title_zh",
+            "description_en",
+            "description_zh",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "registration_deadline",
+            "capacity",
+            "host",
+            "venue",
+            "address",
+            "chairperson",
+        ]
+        widgets = {
+            "starts_at": DATETIME_WIDGET,
+            "ends_at": DATETIME_WIDGET,
+            "registration_deadline": DATETIME_WIDGET,
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "description_zh": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "starts_at": _("In the event's time zone."),
+            "registration_deadline": _("Leave empty to close registration when the event starts."),
+        }
+
+    def __init__(self, *args, hosts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host"].queryset = hosts if hosts is not None else Organisation.objects.none()
+        self.fields["host"].empty_label = _("— Held at our own premises —")
+        self.fields["capacity"].min_value = 1
+        self.fields["capacity"].widget.attrs["min"] = 1
+        if self.instance.pk:
+            tz = self.instance.tz
+            for name in ("starts_at", "ends_at", "registration_deadline"):
+                value = getattr(self.instance, name)
+                if value:
+                    self.initial[name] = timezone.localtime(value, tz).replace(tzinfo=None)
+
+    def clean(self):
+        cleaned = super().clean()
+        tz = ZoneInfo(cleaned.get("timezone") or "Asia/Shanghai")
+        for name in ("starts_at", "ends_at", "registration_deadline"):
+            value: datetime | None = cleaned.get(name)
+            if value is not None:
+                # The form parsed the input in the site's zone; re-read it in the event's.
+                naive = timezone.localtime(value).replace(tzinfo=None)
+                cleaned[name] = naive.replace(tzinfo=tz)
+        start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", _("The end must be after the start."))
+        return cleaned
+
+    def _post_clean(self):
+        pass  # the service validates the model
+
+
+def speakers_to_text(speakers: list[dict[str, str]]) -> str:
+    return "\n".join(
+        " / ".join(filter(None, (s.get("name"), s.get("title"), s.get("organisation"))))
+        for s in speakers
+    )
+
+
+class AgendaItemForm(forms.ModelForm):
+    speakers_text = forms.CharField(
+        label=_("Speakers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line: name / title / organisation"),
+    )
+
+    class Meta:
+        model = AgendaItem
+        fields = ["time", "title_en", "title_zh"]
+        widgets = {"time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def clean_speakers_text(self) -> list[dict[str, str]]:
+        speakers = []
+        for line in self.cleaned_data["speakers_text"].splitlines():
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("/")]
+            if len(parts) > 3 or not parts[0]:
+                raise ValidationError(_("Write each speaker as: name / title / organisation"))
+            parts += [""] * (3 - len(parts))
+            if any(len(part) > 150 for part in parts):
+                raise ValidationError(_("Speaker details are limited to 150 characters each."))
+            speakers.append(dict(zip(("name", "title", "organisation"), parts, strict=True)))
+        return speakers
+
+    def _post_clean(self):
+        pass
+
+
+AgendaFormSet = forms.formset_factory(
+    AgendaItemForm, extra=2, can_delete=True, max_num=60, validate_max=True
+)
+
+
+class InviteFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("All kinds"))]
+        + [(k, label) for k, label in OrganisationKind.choices if k != "chamber"],
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("All sectors")), *Sector.choices]
+    )
+    members_only = forms.BooleanField(label=_("Chamber members only"), required=False)
+
+
+class RegistrationForm(forms.ModelForm):
+    class Meta:
+        model = Registration
+        fields = ["full_name", "job_title", "email", "needs"]
+        help_texts = {"full_name": _("As it should appear on the badge, e.g. 周晟 Zhou Sheng.")}
+
+    def _post_clean(self):
+        pass
+
+
+class WalkInForm(RegistrationForm):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+
+    class Meta(RegistrationForm.Meta):
+        fields = ["full_name", "job_title", "email", "organisation"]
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("We email this to everyone registered."),
+    )
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+
+
+class PhotoForm(forms.ModelForm):
+    class Meta:
+        model = EventPhoto
+        fields = ["image", "caption"]
+        widgets = {"image": forms.ClearableFileInput(attrs={"accept": "image/*"})}
+
+    def _post_clean(self):
+        pass
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=100)
+
+
+class CertificateLookupForm(forms.Form):
+    code = forms.CharField(label=_("Certificate code"), max_length=20)

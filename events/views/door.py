@@ -1,0 +1,197 @@
+"""At the door: check-in by QR code or name, walk-ins; and the exports staff print."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from accounts.models import Organisation, Role
+from core.files import serve_private_file
+from core.forms import apply_validation_error
+from events.exports import attendees_csv, badge_export_request
+from events.forms import WalkInForm
+from events.models import BadgeExport, ExportStatus, Registration, RegistrationStatus
+from events.registrations import (
+    registering_organisations,
+    registration_check_in,
+    registration_create,
+)
+from events.views.base import EventMixin
+
+
+class CheckInView(EventMixin, TemplateView):
+    """Phone-sized: scan a QR code (camera where the browser has one) or search by name."""
+
+    required_role = Role.STAFF
+    organiser_only = True
+    template_name = "events/check_in.html"
+
+    def organisations(self):
+        return Organisation.objects.filter(registering_organisations(self.event)).distinct()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "").strip()[:100]
+        confirmed = self.event.registrations.filter(status=RegistrationStatus.CONFIRMED)
+        if query:
+            matches = (
+                confirmed.filter(
+                    Q(full_name__icontains=query)
+                    | Q(email__icontains=query)
+                    | Q(organisation__name_en__icontains=query)
+                    | Q(organisation__name_zh__icontains=query)
+                )
+                .select_related("organisation")
+                .order_by("full_name")[:30]
+            )
+        else:
+            matches = []
+        context.update(
+            query=query,
+            matches=matches,
+            checked_in=confirmed.filter(checked_in_at__isnull=False).count(),
+            expected=confirmed.count(),
+            walk_in_form=kwargs.get("walk_in_form")
+            or WalkInForm(organisations=self.organisations()),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        code = request.POST.get("code", "")
+        wants_json = request.headers.get("Accept", "").startswith("application/json")
+        try:
+            result = registration_check_in(tenant=self.tenant, event_id=self.event.pk, code=code)
+        except ValidationError as error:
+            message, ok, already = " ".join(error.messages), False, False
+        else:
+            name = result.registration.full_name
+            org = result.registration.organisation.display_name
+            ok, already = True, result.already
+            if result.already:
+                when = formats.time_format(
+                    timezone.localtime(result.registration.checked_in_at, self.event.tz), "H:i"
+                )
+                message = _("%(name)s (%(org)s) already checked in at %(time)s.") % {
+                    "name": name,
+                    "org": org,
+                    "time": when,
+                }
+            else:
+                message = _("Welcome, %(name)s (%(org)s). Checked in.") % {"name": name, "org": org}
+        if wants_json:
+            return JsonResponse(
+                {"ok": ok, "already": already, "message": message}, status=200 if ok else 400
+            )
+        (messages.warning if already else messages.success if ok else messages.error)(
+            request, message
+        )
+        return redirect(self.event_url("event_check_in") + _keep_query(request))
+
+
+def _keep_query(request) -> str:
+    query = request.POST.get("q", "").strip()
+    return f"?q={query}" if query else ""
+
+
+class WalkInView(CheckInView):
+    def post(self, request, *args, **kwargs):
+        form = WalkInForm(request.POST, organisations=self.organisations())
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            organisation = data.pop("organisation")
+            try:
+                registration = registration_create(
+                    tenant=self.tenant,
+                    event_id=self.event.pk,
+                    walk_in=True,
+                    organisation_id=organisation.pk,
+                    **data,
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Walk-in %(name)s added and checked in.") % {"name": registration.full_name},
+                )
+                return redirect(self.event_url("event_check_in"))
+        return self.render_to_response(self.get_context_data(walk_in_form=form), status=200)
+
+
+class AttendeesCsvView(EventMixin, View):
+    required_role = Role.STAFF
+    organiser_only = True
+
+    def get(self, request, *args, **kwargs):
+        registrations = (
+            Registration.objects.visible_to(self.organisation)
+            .filter(event=self.event)
+            .select_related("organisation")
+            .order_by("status", "organisation__name_en", "full_name")
+        )
+        response = HttpResponse(
+            attendees_csv(self.event, registrations), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="attendees-{self.event.pk}.csv"'
+        return response
+
+
+class BadgeExportCreateView(EventMixin, View):
+    required_role = Role.STAFF
+    organiser_only = True
+
+    def post(self, request, *args, **kwargs):
+        export = badge_export_request(tenant=self.tenant, event_id=self.event.pk)
+        return redirect(self.event_url("badge_export", export_pk=export.pk))
+
+
+class BadgeExportMixin(EventMixin):
+    required_role = Role.STAFF
+    organiser_only = True
+
+    def check_tenant(self) -> None:
+        super().check_tenant()
+        self.export = get_object_or_404(
+            BadgeExport.objects.visible_to(self.organisation).filter(event=self.event),
+            pk=self.kwargs["export_pk"],
+        )
+
+
+class BadgeExportView(BadgeExportMixin, TemplateView):
+    """The progress page; with ?format=json it answers the polling script."""
+
+    template_name = "events/badge_export.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "json":
+            export = self.export
+            return JsonResponse(
+                {
+                    "status": export.status,
+                    "label": export.get_status_display(),
+                    "progress": export.progress,
+                    "total": export.total,
+                    "download": self.event_url("badge_download", export_pk=export.pk)
+                    if export.status == ExportStatus.DONE
+                    else None,
+                    "error": export.error if export.status == ExportStatus.FAILED else "",
+                }
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["export"] = self.export
+        return context
+
+
+class BadgeDownloadView(BadgeExportMixin, View):
+    def get(self, request, *args, **kwargs):
+        if self.export.status != ExportStatus.DONE:
+            messages.info(request, _("The badge sheet is still rendering."))
+            return redirect(self.event_url("badge_export", export_pk=self.export.pk))
+        return serve_private_file(self.export.file)

@@ -1,0 +1,354 @@
+"""Event pages: list, create, edit, agenda, lifecycle, invitations, follow-up."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView, View
+
+from accounts.models import Role
+from accounts.tenancy import TenantMixin
+from core.files import serve_private_file
+from core.forms import apply_validation_error
+from events import services
+from events.calendar import event_ics
+from events.forms import (
+    AgendaFormSet,
+    CancelForm,
+    EventForm,
+    InviteFilterForm,
+    MinutesForm,
+    PhotoForm,
+)
+from events.models import Event, EventPhoto, EventStatus, Registration, RegistrationStatus
+from events.registrations import may_register
+from events.views.base import EventMixin
+
+
+class EventListView(TenantMixin, TemplateView):
+    template_name = "events/event_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        events = (
+            Event.objects.visible_to(self.organisation)
+            .select_related("organiser", "host")
+            .annotate(
+                confirmed=Count(
+                    "registrations",
+                    filter=Q(registrations__status=RegistrationStatus.CONFIRMED),
+                    distinct=True,
+                )
+            )
+        )
+        now = timezone.now()
+        context["upcoming"] = [e for e in events if e.ends_at >= now]
+        context["past"] = sorted(
+            (e for e in events if e.ends_at < now), key=lambda e: e.starts_at, reverse=True
+        )
+        return context
+
+
+class EventCreateView(TenantMixin, FormView):
+    required_role = Role.STAFF
+    template_name = "events/event_form.html"
+    form_class = EventForm
+    extra_context = {"page_title": gettext_lazy("New exchange event")}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["hosts"] = services.invitable_organisations(self.tenant)
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            event = services.event_create(tenant=self.tenant, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Draft saved. Add the agenda, invite, then publish."))
+        return redirect("event_detail", org_slug=self.organisation.slug, pk=event.pk)
+
+
+class EventUpdateView(EventMixin, FormView):
+    required_role = Role.STAFF
+    organiser_only = True
+    template_name = "events/event_form.html"
+    form_class = EventForm
+    extra_context = {"page_title": gettext_lazy("Edit event")}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["hosts"] = services.invitable_organisations(self.tenant)
+        kwargs["instance"] = Event.objects.get(pk=self.event.pk)
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            services.event_update(tenant=self.tenant, event_id=self.event.pk, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Event saved."))
+        return self.back_to_event()
+
+
+class EventDetailView(EventMixin, TemplateView):
+    template_name = "events/event_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event = self.event
+        registrations = Registration.objects.visible_to(self.organisation).filter(event=event)
+        confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+        context.update(
+            agenda=event.agenda_items.all(),
+            confirmed=confirmed,
+            waitlisted=event.registrations.filter(status=RegistrationStatus.WAITLISTED).count(),
+            percent=min(100, round(confirmed * 100 / event.capacity)) if event.capacity else 0,
+            my_registrations=registrations.filter(organisation=self.organisation)
+            .active()
+            .order_by("full_name"),
+            invitations=event.invitations.select_related("organisation")
+            if self.is_organiser
+            else [],
+            may_register=event.registration_open and may_register(self.tenant, event),
+            steps=_steps(event),
+        )
+        return context
+
+
+def _steps(event: Event) -> list[tuple[str, str]]:
+    order = [EventStatus.DRAFT, EventStatus.PUBLISHED, EventStatus.COMPLETED]
+    if event.status == EventStatus.CANCELLED:
+        return [(EventStatus.DRAFT.label, "done"), (EventStatus.CANCELLED.label, "bad")]
+    reached = order.index(EventStatus(event.status))
+    return [
+        (status.label, "done" if i < reached else "current" if i == reached else "todo")
+        for i, status in enumerate(order)
+    ]
+
+
+class EventActionView(EventMixin, View):
+    """POST-only lifecycle steps: publish, complete."""
+
+    required_role = Role.STAFF
+    organiser_only = True
+    action = ""
+
+    def post(self, request, *args, **kwargs):
+        service = {"publish": services.event_publish, "complete": services.event_complete}
+        try:
+            service[self.action](tenant=self.tenant, event_id=self.event.pk)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            notice = {
+                "publish": _("Published. Invited organisations can now see it and register."),
+                "complete": _("Marked as completed. Add the minutes and photos."),
+            }
+            messages.success(request, notice[self.action])
+        return self.back_to_event()
+
+
+class EventCancelView(EventMixin, FormView):
+    required_role = Role.STAFF
+    organiser_only = True
+    template_name = "events/event_cancel.html"
+    form_class = CancelForm
+
+    def form_valid(self, form):
+        try:
+            services.event_cancel(
+                tenant=self.tenant, event_id=self.event.pk, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The event is cancelled; everyone registered is told."))
+        return self.back_to_event()
+
+
+class AgendaEditView(EventMixin, TemplateView):
+    required_role = Role.STAFF
+    organiser_only = True
+    template_name = "events/agenda_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "formset" not in context:
+            initial = [
+                {
+                    "time": item.time,
+                    "title_en": item.title_en,
+                    "title_zh": item.title_zh,
+                    "speakers_text": "\n".join(
+                        " / ".join(
+                            filter(None, (s.get("name"), s.get("title"), s.get("organisation")))
+                        )
+                        for s in item.speakers
+                    ),
+                }
+                for item in self.event.agenda_items.all()
+            ]
+            context["formset"] = AgendaFormSet(initial=initial, prefix="agenda")
+        return context
+
+    def post(self, request, *args, **kwargs):
+        formset = AgendaFormSet(request.POST, prefix="agenda")
+        if not formset.is_valid():
+            return self.render_to_response(self.get_context_data(formset=formset), status=200)
+        items = [
+            {
+                "time": form.cleaned_data["time"],
+                "title_en": form.cleaned_data["title_en"],
+                "title_zh": form.cleaned_data.get("title_zh", ""),
+                "speakers": form.cleaned_data.get("speakers_text", []),
+            }
+            for form in formset.forms
+            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        items.sort(key=lambda item: item["time"])
+        try:
+            services.agenda_replace(tenant=self.tenant, event_id=self.event.pk, items=items)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.render_to_response(self.get_context_data(formset=formset))
+        messages.success(request, _("Agenda saved."))
+        return self.back_to_event()
+
+
+class InviteView(EventMixin, TemplateView):
+    """Pick organisations with filters; invite the ticked ones or everyone shown."""
+
+    required_role = Role.STAFF
+    organiser_only = True
+    template_name = "events/invite.html"
+
+    def candidates(self, form: InviteFilterForm):
+        organisations = services.invitable_organisations(self.tenant).order_by("name_en")
+        if form.is_valid():
+            if form.cleaned_data["kind"]:
+                organisations = organisations.filter(kind=form.cleaned_data["kind"])
+            if form.cleaned_data["sector"]:
+                organisations = organisations.filter(sector=form.cleaned_data["sector"])
+            if form.cleaned_data["members_only"]:
+                organisations = organisations.filter(chamber_memberships__chamber=self.organisation)
+        return organisations.distinct()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = InviteFilterForm(self.request.GET or None)
+        invited = set(self.event.invitations.values_list("organisation_id", flat=True))
+        context.update(
+            filter_form=form,
+            candidates=[(org, org.pk in invited) for org in self.candidates(form)],
+            invitations=self.event.invitations.select_related("organisation"),
+            query=self.request.GET.urlencode(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("scope") == "all":
+            form = InviteFilterForm(request.POST)
+            ids = list(self.candidates(form).values_list("pk", flat=True))
+        else:
+            ids = [int(pk) for pk in request.POST.getlist("organisation") if pk.isdigit()]
+        if not ids:
+            messages.error(request, _("Tick at least one organisation to invite."))
+            return redirect(f"{self.event_url('event_invite')}?{request.POST.get('query', '')}")
+        try:
+            created = services.event_invite(
+                tenant=self.tenant, event_id=self.event.pk, organisation_ids=ids
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Invited %(count)s organisations.") % {"count": len(created)}
+                if created
+                else _("They were all invited already."),
+            )
+        return redirect(self.event_url("event_invite"))
+
+
+class InvitationRemoveView(EventMixin, View):
+    required_role = Role.STAFF
+    organiser_only = True
+
+    def post(self, request, *args, **kwargs):
+        invitation = get_object_or_404(self.event.invitations, pk=kwargs["invitation_pk"])
+        try:
+            services.event_uninvite(
+                tenant=self.tenant, event_id=self.event.pk, invitation_id=invitation.pk
+            )
+            messages.success(request, _("Invitation withdrawn."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(self.event_url("event_invite"))
+
+
+class CalendarView(EventMixin, View):
+    def get(self, request, *args, **kwargs):
+        response = HttpResponse(event_ics(self.event), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="event-{self.event.pk}.ics"'
+        return response
+
+
+class FollowUpView(EventMixin, TemplateView):
+    """After the event: minutes, photos, attendance figures."""
+
+    template_name = "events/follow_up.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("minutes_form", MinutesForm(initial={"minutes": self.event.minutes}))
+        context.setdefault("photo_form", PhotoForm())
+        context["photos"] = EventPhoto.objects.visible_to(self.organisation).filter(
+            event=self.event
+        )
+        context["figures"] = services.attendance_figures(self.event) if self.is_organiser else None
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.tenant.require(Role.STAFF)
+        if not self.is_organiser:
+            raise Http404
+        if "image" in request.FILES or request.POST.get("form") == "photo":
+            return self._photo(request)
+        form = MinutesForm(request.POST)
+        if form.is_valid():
+            services.event_minutes_update(
+                tenant=self.tenant, event_id=self.event.pk, minutes=form.cleaned_data["minutes"]
+            )
+            messages.success(request, _("Minutes saved."))
+            return redirect(self.event_url("event_follow_up"))
+        return self.render_to_response(self.get_context_data(minutes_form=form))
+
+    def _photo(self, request):
+        form = PhotoForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.event_photo_add(
+                    tenant=self.tenant, event_id=self.event.pk, **form.cleaned_data
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, _("Photo added."))
+                return redirect(self.event_url("event_follow_up"))
+        return self.render_to_response(self.get_context_data(photo_form=form), status=200)
+
+
+class PhotoView(EventMixin, View):
+    def get(self, request, *args, **kwargs):
+        photo = get_object_or_404(
+            EventPhoto.objects.visible_to(self.organisation).filter(event=self.event),
+            pk=kwargs["photo_pk"],
+        )
+        return serve_private_file(photo.image)
