@@ -89,11 +89,12 @@ class Sector(models.TextChoices):
 class OrganisationQuerySet(models.QuerySet):
     def visible_to(self, organisation: Organisation) -> OrganisationQuerySet:
         """An organisation sees itself, its chamber(s) and, for a chamber, its members."""
+        links = ChamberMembership.objects
         return self.filter(
             Q(pk=organisation.pk)
-            | Q(chamber_memberships__chamber=organisation)
-            | Q(member_organisations__member=organisation)
-        ).distinct()
+            | Q(pk__in=links.filter(chamber=organisation).values("member_id"))
+            | Q(pk__in=links.filter(member=organisation).values("chamber_id"))
+        )
 
 
 class Organisation(models.Model):

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +51,7 @@ class EventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["host"].queryset = hosts if hosts is not None else Organisation.objects.none()
         self.fields["host"].empty_label = _("— Held at our own premises —")
-        self.fields["capacity"].min_value = 1
+        self.fields["capacity"].validators.append(MinValueValidator(1))
         self.fields["capacity"].widget.attrs["min"] = 1
         if self.instance.pk:
             tz = self.instance.tz

@@ -28,10 +28,10 @@ class EventStatus(models.TextChoices):
 class EventQuerySet(models.QuerySet):
     def visible_to(self, organisation: Organisation) -> EventQuerySet:
         """A draft only its organiser; otherwise the organiser, the host and invitees."""
-        shared = ~Q(status=EventStatus.DRAFT) & (
-            Q(host=organisation) | Q(invitations__organisation=organisation)
-        )
-        return self.filter(Q(organiser=organisation) | shared).distinct()
+        # Subqueries, not joins: no duplicates, so no DISTINCT (which FOR UPDATE refuses).
+        invited = EventInvitation.objects.filter(organisation=organisation).values("event_id")
+        shared = ~Q(status=EventStatus.DRAFT) & (Q(host=organisation) | Q(pk__in=invited))
+        return self.filter(Q(organiser=organisation) | shared)
 
     def upcoming(self) -> EventQuerySet:
         return self.filter(ends_at__gte=timezone.now()).exclude(status=EventStatus.CANCELLED)

@@ -17,7 +17,13 @@ from accounts.tenancy import Tenant
 from core.links import absolute_url
 from core.services import email_queue, email_render
 from events.calendar import event_ics
-from events.models import Event, EventStatus, Registration, RegistrationStatus
+from events.models import (
+    Event,
+    EventInvitation,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
 from events.qr import qr_png
 
 REMINDER_LEAD = timedelta(hours=24)
@@ -25,7 +31,8 @@ REMINDER_LEAD = timedelta(hours=24)
 
 def registering_organisations(event: Event) -> Q:
     """Who may register people: the organiser, the host and the invited organisations."""
-    return Q(pk=event.organiser_id) | Q(pk=event.host_id) | Q(event_invitations__event=event)
+    invited = EventInvitation.objects.filter(event=event).values("organisation_id")
+    return Q(pk=event.organiser_id) | Q(pk=event.host_id) | Q(pk__in=invited)
 
 
 def _lock_event(tenant: Tenant, event_id: int) -> Event:
@@ -67,7 +74,6 @@ def registration_create(
         organisation = (
             Organisation.objects.filter(registering_organisations(event))
             .filter(pk=organisation_id or tenant.organisation.pk)
-            .distinct()
             .first()
         )
         if organisation is None:

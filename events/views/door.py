@@ -31,7 +31,7 @@ class CheckInView(EventMixin, TemplateView):
     template_name = "events/check_in.html"
 
     def organisations(self):
-        return Organisation.objects.filter(registering_organisations(self.event)).distinct()
+        return Organisation.objects.filter(registering_organisations(self.event))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
