@@ -258,3 +258,4 @@ LASTMILE_BASE_URL = env("LASTMILE_BASE_URL", "http://127.0.0.1:8000")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 FORM_RENDERER = "core.forms_renderer.FormRenderer"
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+FORMAT_MODULE_PATH = ["config.formats"]

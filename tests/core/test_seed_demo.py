@@ -5,12 +5,13 @@ from django.core.management import call_command
 from django.forms.models import model_to_dict
 
 from accounts.models import ChamberMembership, Membership, Organisation, OrganisationKind
+from events.models import Event
 
 
 def _snapshot() -> dict:
     """Every row of every project model, as plain values."""
     snapshot = {}
-    for app in ("accounts", "core", "account"):
+    for app in ("accounts", "core", "account", "events"):
         for model in apps.get_app_config(app).get_models():
             snapshot[model._meta.label] = sorted(
                 str(sorted(model_to_dict(row).items(), key=str)) for row in model.objects.all()
@@ -33,6 +34,19 @@ def test_seed_demo_builds_the_article_and_is_idempotent(db):
     assert members.filter(member__slug="zeta-group").exists()
     sectors = set(members.exclude(member__sector="").values_list("member__sector", flat=True))
     assert len(sectors) == 10
+
+    visit = Event.objects.get(title_en="Visit to Zeta Education")
+    assert (visit.host.slug, visit.chairperson, visit.status) == (
+        "zhongqiao-university",
+        "周晟 Zhou Sheng",
+        "completed",
+    )
+    assert visit.local_starts_at.strftime("%Y-%m-%d %H:%M") == "2026-11-21 14:00"
+    assert visit.agenda_items.count() == 7
+    assert visit.invitations.count() == 31
+    attendees = visit.registrations.filter(checked_in_at__isnull=False)
+    assert attendees.count() == visit.registrations.count() >= 33
+    assert attendees.filter(full_name__contains="Yan Jianjun").exists()
 
     printed = out.getvalue()
     for kind in ("chamber", "university", "enterprise"):

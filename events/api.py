@@ -1,0 +1,226 @@
+"""Events API: events, agenda, invitations, registrations, check-in; scoped like the pages."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organisation, Role
+from accounts.tenancy import TenantAPIMixin
+from events import services
+from events.models import AgendaItem, Event, EventInvitation, Registration
+from events.registrations import registration_check_in, registration_create
+
+
+class SpeakerSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    title = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    organisation = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, default=""
+    )
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    speakers = SpeakerSerializer(many=True, required=False, default=list)
+
+    class Meta:
+        model = AgendaItem
+        fields = ["time", "title_en", "title_zh", "speakers"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    organiser = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    host = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.none(), required=False, allow_null=True
+    )
+    agenda = AgendaItemSerializer(source="agenda_items", many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "organiser",
+            "host",
+            "title_en",
+            "title_zh",
+            "description_en",
+            "description_zh",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "venue",
+            "address",
+            "chairperson",
+            "capacity",
+            "registration_deadline",
+            "status",
+            "cancellation_reason",
+            "agenda",
+        ]
+        read_only_fields = ["status", "cancellation_reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tenant = self.context.get("tenant")
+        if tenant is not None:
+            # Scoped: a host can only be an organisation in the tenant's own network.
+            self.fields["host"].queryset = services.invitable_organisations(tenant)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = EventInvitation
+        fields = ["id", "organisation", "created_at", "sent_at"]
+
+
+class InviteSerializer(serializers.Serializer):
+    organisations = serializers.ListField(
+        child=serializers.SlugField(), min_length=1, max_length=500
+    )
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Registration
+        fields = [
+            "id",
+            "organisation",
+            "full_name",
+            "job_title",
+            "email",
+            "needs",
+            "status",
+            "walk_in",
+            "created_at",
+            "checked_in_at",
+        ]
+        read_only_fields = ["status", "walk_in", "created_at", "checked_in_at"]
+
+
+class CheckInSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=100)
+
+
+class EventScopedMixin(TenantAPIMixin):
+    write_role = Role.STAFF
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "tenant": self.tenant}
+
+    def event(self, *, organiser_only: bool = False) -> Event:
+        events = Event.objects.visible_to(self.tenant.organisation)
+        if organiser_only:
+            events = events.filter(organiser=self.tenant.organisation)
+        return get_object_or_404(events, pk=self.kwargs["pk"])
+
+
+class EventList(EventScopedMixin, generics.ListCreateAPIView):
+    """Events the organisation organises, hosts or is invited to; staff create drafts."""
+
+    serializer_class = EventSerializer
+
+    def get_queryset(self):
+        return (
+            Event.objects.visible_to(self.tenant.organisation)
+            .select_related("organiser", "host")
+            .prefetch_related("agenda_items")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.event_create(tenant=self.tenant, **serializer.validated_data)
+
+
+class EventDetail(EventScopedMixin, generics.RetrieveAPIView):
+    serializer_class = EventSerializer
+
+    def get_object(self):
+        return self.event()
+
+
+class AgendaView(EventScopedMixin, APIView):
+    @extend_schema(responses=AgendaItemSerializer(many=True))
+    def get(self, request, *args, **kwargs):
+        return Response(AgendaItemSerializer(self.event().agenda_items.all(), many=True).data)
+
+    @extend_schema(
+        request=AgendaItemSerializer(many=True), responses=AgendaItemSerializer(many=True)
+    )
+    def put(self, request, *args, **kwargs):
+        """Replace the whole agenda."""
+        serializer = AgendaItemSerializer(data=request.data, many=True)
+        serializer.is_valid(raise_exception=True)
+        items = services.agenda_replace(
+            tenant=self.tenant,
+            event_id=self.event(organiser_only=True).pk,
+            items=[dict(item) for item in serializer.validated_data],
+        )
+        return Response(AgendaItemSerializer(items, many=True).data)
+
+
+class InvitationList(EventScopedMixin, APIView):
+    """The organiser's invitations; POST invites organisations of its network by slug."""
+
+    @extend_schema(responses=InvitationSerializer(many=True))
+    def get(self, request, *args, **kwargs):
+        event = self.event(organiser_only=True)
+        invitations = event.invitations.select_related("organisation")
+        return Response(InvitationSerializer(invitations, many=True).data)
+
+    @extend_schema(request=InviteSerializer, responses=InvitationSerializer(many=True))
+    def post(self, request, *args, **kwargs):
+        serializer = InviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slugs = set(serializer.validated_data["organisations"])
+        ids = list(
+            services.invitable_organisations(self.tenant)
+            .filter(slug__in=slugs)
+            .values_list("pk", flat=True)
+        )
+        if len(ids) != len(slugs):
+            raise serializers.ValidationError(
+                {"organisations": ["You can only invite organisations in your network."]}
+            )
+        created = services.event_invite(
+            tenant=self.tenant, event_id=self.event(organiser_only=True).pk, organisation_ids=ids
+        )
+        return Response(
+            InvitationSerializer(created, many=True).data, status=status.HTTP_201_CREATED
+        )
+
+
+class RegistrationList(EventScopedMixin, generics.ListCreateAPIView):
+    """Registrations the organisation may see; POST registers a person from it."""
+
+    serializer_class = RegistrationSerializer
+    write_role = Role.VIEWER
+
+    def get_queryset(self):
+        return (
+            Registration.objects.visible_to(self.tenant.organisation)
+            .filter(event=self.event())
+            .select_related("organisation")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = registration_create(
+            tenant=self.tenant, event_id=self.event().pk, **serializer.validated_data
+        )
+
+
+class CheckInView(EventScopedMixin, APIView):
+    @extend_schema(request=CheckInSerializer, responses=RegistrationSerializer)
+    def post(self, request, *args, **kwargs):
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = registration_check_in(
+            tenant=self.tenant,
+            event_id=self.event(organiser_only=True).pk,
+            code=serializer.validated_data["code"],
+        )
+        body = RegistrationSerializer(result.registration).data
+        return Response({**body, "already_checked_in": result.already})
