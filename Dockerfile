@@ -23,8 +23,9 @@ COPY partnerships ./partnerships
 RUN pip install .
 
 COPY . .
+# Collected with DEBUG off, as it runs: the manifest storage writes staticfiles.json.
 RUN DJANGO_DEBUG=1 python manage.py compilemessages --ignore=.venv \
-    && DJANGO_DEBUG=1 python manage.py collectstatic --noinput \
+    && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
     && mkdir -p /app/media && chown -R lastmile:lastmile /app/media
 
 USER lastmile

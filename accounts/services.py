@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from accounts.models import (
 from accounts.tenancy import Tenant, tenant_for_task
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
-from core.services import email_render, email_send_now
+from core.services import email_queue, email_render
 
 PROFILE_FIELDS = ("name_en", "name_zh", "city", "website", "description", "logo", "sector")
 
@@ -57,13 +58,30 @@ def organisation_update(*, tenant: Tenant, **fields: Any) -> Organisation:
     return organisation
 
 
-def _admins_left(organisation: Organisation, *, without: Membership) -> int:
-    return (
-        Membership.objects.visible_to(organisation)
-        .filter(role=Role.ADMIN)
-        .exclude(pk=without.pk)
-        .count()
+def _lock_members(tenant: Tenant, membership_id: int) -> tuple[Membership, Membership, int]:
+    """Lock what a role change touches: the target, every admin and the actor.
+
+    One query in primary-key order, so that two admins acting at once queue up instead of
+    deadlocking; the actor's role is read from its locked row, not from the request's copy.
+    Returns (target, actor, active admins other than the target).
+    """
+    rows = list(
+        Membership.objects.visible_to(tenant.organisation)
+        .filter(Q(pk=membership_id) | Q(role=Role.ADMIN) | Q(user=tenant.user))
+        .select_related("user")
+        .select_for_update(of=("self",))
+        .order_by("pk")
     )
+    target = next((m for m in rows if m.pk == membership_id), None)
+    actor = next((m for m in rows if m.user_id == tenant.user.pk), None)
+    if target is None:
+        raise Membership.DoesNotExist
+    if actor is None:
+        raise PermissionDenied
+    other_admins = sum(
+        1 for m in rows if m.role == Role.ADMIN and m.pk != target.pk and m.user.is_active
+    )
+    return target, actor, other_admins
 
 
 @transaction.atomic
@@ -72,17 +90,11 @@ def membership_update(
 ) -> Membership:
     """Change a member's role or signatory flag (admins only; never leaves zero admins)."""
     tenant.require(Role.ADMIN)
-    membership = (
-        Membership.objects.visible_to(tenant.organisation).select_for_update().get(pk=membership_id)
-    )
-    # Lock every admin row so that two admins demoting each other cannot both succeed.
-    list(
-        Membership.objects.visible_to(tenant.organisation)
-        .filter(role=Role.ADMIN)
-        .select_for_update()
-    )
+    membership, actor, other_admins = _lock_members(tenant, membership_id)
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied
     demoting_admin = role != Role.ADMIN and membership.role == Role.ADMIN
-    if demoting_admin and _admins_left(tenant.organisation, without=membership) == 0:
+    if demoting_admin and other_admins == 0:
         raise ValidationError(
             _("An organisation needs at least one admin. Make someone else admin first.")
         )
@@ -96,17 +108,10 @@ def membership_update(
 @transaction.atomic
 def membership_remove(*, tenant: Tenant, membership_id: int) -> None:
     """Remove a member: an admin may remove anyone, anyone may leave; never the last admin."""
-    membership = (
-        Membership.objects.visible_to(tenant.organisation).select_for_update().get(pk=membership_id)
-    )
-    if membership.user_id != tenant.user.pk:
-        tenant.require(Role.ADMIN)
-    list(
-        Membership.objects.visible_to(tenant.organisation)
-        .filter(role=Role.ADMIN)
-        .select_for_update()
-    )
-    if membership.role == Role.ADMIN and _admins_left(tenant.organisation, without=membership) == 0:
+    membership, actor, other_admins = _lock_members(tenant, membership_id)
+    if membership.pk != actor.pk and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied
+    if membership.role == Role.ADMIN and other_admins == 0:
         raise ValidationError(_("You are the last admin. Make someone else admin before leaving."))
     membership.delete()
 
@@ -166,10 +171,24 @@ def invitation_send(*, invitation_id: int) -> bool:
                 "accept_url": absolute_url("invitation_accept", token=invitation.token),
             },
         )
-        email_send_now(message)
+        email_queue(message=message)  # the email row is sent (and re-sent) by the outbox
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
     return True
+
+
+def invitation_redeliver(*, older_than_minutes: int = 15) -> int:
+    """Queue again invitations whose task was lost after dispatch (sent_at still empty)."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stale = list(
+        Invitation.objects.pending()
+        .filter(sent_at__isnull=True, created_at__lt=cutoff)
+        .values_list("pk", flat=True)[:500]
+    )
+    with transaction.atomic():
+        for invitation_id in stale:
+            outbox_enqueue("accounts.tasks.invitation_send_task", invitation_id=invitation_id)
+    return len(stale)
 
 
 @transaction.atomic

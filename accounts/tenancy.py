@@ -91,8 +91,8 @@ class TenantMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.tenant = tenant_for_request(request, kwargs["org_slug"])
+        self.check_tenant()  # first: a route that does not exist here is 404 for everyone
         self.tenant.require(self.required_role, signatory=self.requires_signatory)
-        self.check_tenant()
         try:
             return super().dispatch(request, *args, **kwargs)
         except ObjectDoesNotExist as exc:

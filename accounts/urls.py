@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from accounts import views
+from accounts.converters import TokenConverter
+
+register_converter(TokenConverter, "token")
 
 # Mounted under /o/<org_slug>/
 org_patterns = [
@@ -23,6 +26,6 @@ urlpatterns = [
     path("account/api-token/", views.ApiTokenView.as_view(), name="api_token"),
     path("organisations/new/", views.OrganisationCreateView.as_view(), name="organisation_create"),
     path(
-        "invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"
+        "invitations/<token:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"
     ),
 ]

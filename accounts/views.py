@@ -1,3 +1,4 @@
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -5,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
@@ -228,8 +230,12 @@ class InvitationAcceptView(LoginRequiredMixin, TemplateView):
         return HttpResponseRedirect(org_url("dashboard", membership.organisation))
 
 
+@method_decorator(reauthentication_required, name="post")
 class ApiTokenView(LoginRequiredMixin, TemplateView):
-    """An integrator's personal token for the REST API (Authorization: Token <key>)."""
+    """An integrator's personal token for the REST API (Authorization: Token <key>).
+
+    Minting one asks for the password again: a stolen session must not become a lasting key.
+    """
 
     template_name = "accounts/api_token.html"
 

@@ -134,6 +134,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "core.tasks.outbox_relay_task", "schedule": 30.0},
     "event-reminders": {"task": "events.tasks.event_reminders_task", "schedule": 300.0},
+    "email-redeliver": {"task": "core.tasks.email_redeliver_task", "schedule": 600.0},
+    "invitation-redeliver": {"task": "accounts.tasks.invitation_redeliver_task", "schedule": 600.0},
+    "event-work-redeliver": {"task": "events.tasks.event_work_redeliver_task", "schedule": 600.0},
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -159,7 +162,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lastmile] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Per key (the account) strictly; per IP loosely, since behind a proxy many people share
+# one address unless ALLAUTH_TRUSTED_PROXY_COUNT is set.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/5m/ip,5/5m/key"}
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Lastmile"
@@ -207,7 +212,7 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous call gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.StrictTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

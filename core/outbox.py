@@ -7,23 +7,27 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 RELAY_BATCH = 100
+MAX_ATTEMPTS = 20
+BROKER_DOWN = (BrokerError, RedisConnectionError, ConnectionError, TimeoutError)
 
 
 def outbox_enqueue(task: str, **kwargs: object) -> OutboxMessage:
     """Record a task call in the current transaction; dispatch it once that commits."""
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
-    transaction.on_commit(lambda: outbox_dispatch(message_id=message.pk))
+    transaction.on_commit(lambda: outbox_dispatch(message_id=message.pk), robust=True)
     return message
 
 
 def outbox_dispatch(*, message_id: int) -> bool:
-    """Hand one message to Celery. Returns False (and keeps the row) if the broker is down."""
+    """Hand one message to Celery. Returns False (and keeps the row) if that fails."""
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -32,34 +36,46 @@ def outbox_dispatch(*, message_id: int) -> bool:
         )
         if message is None:
             return False
-        return _dispatch_locked(message)
+        return _dispatch_locked(message) == "sent"
 
 
 def outbox_relay(*, limit: int = RELAY_BATCH) -> int:
-    """Dispatch every message still waiting; run by Celery beat. Returns how many went."""
+    """Dispatch every message still waiting; run by Celery beat. Returns how many went.
+
+    A broker outage stops the batch (the rest would fail the same way); a message that
+    fails for its own reasons (say, a task renamed since) is recorded and skipped, and
+    after MAX_ATTEMPTS it is left for a person to look at, so it never blocks the queue.
+    """
     sent = 0
     with transaction.atomic():
         waiting = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
-            dispatched_at__isnull=True
+            dispatched_at__isnull=True, attempts__lt=MAX_ATTEMPTS
         )[:limit]
         for message in waiting:
-            if not _dispatch_locked(message):
-                break  # the broker is down: the rest would fail the same way
-            sent += 1
+            outcome = _dispatch_locked(message)
+            if outcome == "broker-down":
+                break
+            sent += outcome == "sent"
     return sent
 
 
-def _dispatch_locked(message: OutboxMessage) -> bool:
+def _dispatch_locked(message: OutboxMessage) -> str:
     message.attempts += 1
     try:
+        task = import_string(message.task)
         # apply_async (not send_task) so that the in-process mode runs it right here.
-        import_string(message.task).apply_async(kwargs=message.kwargs)
-    except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row for the relay
-        logger.warning("Outbox %s not dispatched: %s", message.pk, exc)
+        task.apply_async(kwargs=message.kwargs)
+    except BROKER_DOWN as exc:
+        logger.warning("Outbox %s not dispatched, broker down: %s", message.pk, exc)
+        outcome = "broker-down"
         message.last_error = str(exc)[:2000]
-        message.save(update_fields=["attempts", "last_error"])
-        return False
-    message.dispatched_at = timezone.now()
-    message.last_error = ""
+    except Exception as exc:  # noqa: BLE001 - recorded on the row, retried by the relay
+        logger.exception("Outbox %s (%s) failed", message.pk, message.task)
+        outcome = "failed"
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    else:
+        message.dispatched_at = timezone.now()
+        message.last_error = ""
+        outcome = "sent"
     message.save(update_fields=["attempts", "last_error", "dispatched_at"])
-    return True
+    return outcome

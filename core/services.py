@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -53,6 +54,7 @@ def email_send_now(message: EmailMultiAlternatives) -> None:
     message.send()
 
 
+@transaction.atomic
 def email_queue(*, message: EmailMultiAlternatives) -> Email:
     """Store a rendered email in the current transaction and send it through the outbox."""
     html = next(
@@ -96,3 +98,16 @@ def email_send(*, email_id: int) -> bool:
         email.sent_at = timezone.now()
         email.save(update_fields=["sent_at"])
     return True
+
+
+def email_redeliver(*, older_than_minutes: int = 15) -> int:
+    """Queue again every email still unsent after a while (a task lost after dispatch,
+    retries exhausted). Safe: email_send sends each row once."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stale = Email.objects.filter(sent_at__isnull=True, created_at__lt=cutoff).values_list(
+        "pk", flat=True
+    )[:500]
+    with transaction.atomic():
+        for email_id in stale:
+            outbox_enqueue("core.tasks.email_send_task", email_id=email_id)
+    return len(stale)

@@ -108,6 +108,15 @@ class CheckInSerializer(serializers.Serializer):
 
 class EventScopedMixin(TenantAPIMixin):
     write_role = Role.STAFF
+    organiser_only = False  # for writes; reads use the visibility rule alone
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Resolve the event before any body is validated: out of reach is 404, not 400.
+        if "pk" in kwargs:
+            self.event_obj = self.event(
+                organiser_only=self.organiser_only and request.method not in ("GET", "HEAD")
+            )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "tenant": self.tenant}
@@ -143,6 +152,8 @@ class EventDetail(EventScopedMixin, generics.RetrieveAPIView):
 
 
 class AgendaView(EventScopedMixin, APIView):
+    organiser_only = True
+
     @extend_schema(responses=AgendaItemSerializer(many=True))
     def get(self, request, *args, **kwargs):
         return Response(AgendaItemSerializer(self.event().agenda_items.all(), many=True).data)
@@ -164,6 +175,8 @@ class AgendaView(EventScopedMixin, APIView):
 
 class InvitationList(EventScopedMixin, APIView):
     """The organiser's invitations; POST invites organisations of its network by slug."""
+
+    organiser_only = True
 
     @extend_schema(responses=InvitationSerializer(many=True))
     def get(self, request, *args, **kwargs):
@@ -213,6 +226,8 @@ class RegistrationList(EventScopedMixin, generics.ListCreateAPIView):
 
 
 class CheckInView(EventScopedMixin, APIView):
+    organiser_only = True
+
     @extend_schema(request=CheckInSerializer, responses=RegistrationSerializer)
     def post(self, request, *args, **kwargs):
         serializer = CheckInSerializer(data=request.data)

@@ -65,24 +65,13 @@ def registration_create(
     on the waiting list. Walk-ins are added (and checked in) by the organiser at the door."""
     tenant.require(Role.STAFF if walk_in else Role.VIEWER)
     event = _lock_event(tenant, event_id)
-    organisation = tenant.organisation
+    email = email.strip().lower()
     if walk_in:
-        if event.organiser_id != tenant.organisation.pk:
-            raise Event.DoesNotExist
-        if event.status != EventStatus.PUBLISHED:
-            raise ValidationError(_("Check-in is open only for a published event."))
-        organisation = (
-            Organisation.objects.filter(registering_organisations(event))
-            .filter(pk=organisation_id or tenant.organisation.pk)
-            .first()
-        )
-        if organisation is None:
-            raise ValidationError(
-                {"organisation": _("Choose the organiser, the host or an invited organisation.")}
-            )
+        organisation = _walk_in_organisation(tenant, event, organisation_id)
     else:
         _check_open(tenant, event)
-    email = email.strip().lower()
+        _check_registrant(tenant, email)
+        organisation = tenant.organisation
     if event.registrations.active().filter(email=email).exists():
         raise ValidationError(
             {"email": _("%(email)s is already registered for this event.") % {"email": email}}
@@ -120,6 +109,36 @@ def registration_create(
     if not walk_in:
         registration_email_queue(registration=registration, kind="confirmation")
     return registration
+
+
+def _walk_in_organisation(tenant: Tenant, event: Event, organisation_id: int | None):
+    if event.organiser_id != tenant.organisation.pk:
+        raise Event.DoesNotExist
+    if event.status != EventStatus.PUBLISHED:
+        raise ValidationError(_("Check-in is open only for a published event."))
+    organisation = (
+        Organisation.objects.filter(registering_organisations(event))
+        .filter(pk=organisation_id or tenant.organisation.pk)
+        .first()
+    )
+    if organisation is None:
+        raise ValidationError(
+            {"organisation": _("Choose the organiser, the host or an invited organisation.")}
+        )
+    return organisation
+
+
+def _check_registrant(tenant: Tenant, email: str) -> None:
+    """Staff register colleagues; a viewer registers only themselves."""
+    if not tenant.has_role(Role.STAFF) and email != tenant.user.email.lower():
+        raise ValidationError(
+            {
+                "email": _(
+                    "Viewers can register only themselves. "
+                    "Ask a staff colleague to register others."
+                )
+            }
+        )
 
 
 def _check_open(tenant: Tenant, event: Event) -> None:

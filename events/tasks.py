@@ -1,11 +1,18 @@
-from celery import shared_task
+from datetime import timedelta
 
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from core.outbox import outbox_enqueue
+from core.tasks import TRANSIENT
 from events.exports import badge_export_render
+from events.models import BadgeExport, EventInvitation, EventStatus, ExportStatus
 from events.registrations import reminders_send
 from events.services import event_invitation_send
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
 def event_invitation_send_task(invitation_id: int) -> int:
     return event_invitation_send(invitation_id=invitation_id)
 
@@ -18,3 +25,21 @@ def badge_export_task(export_id: int) -> bool:
 @shared_task
 def event_reminders_task() -> int:
     return reminders_send()
+
+
+@shared_task
+def event_work_redeliver_task(older_than_minutes: int = 15) -> int:
+    """Queue again event invitations and badge sheets whose task was lost after dispatch."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    invitations = EventInvitation.objects.filter(
+        sent_at__isnull=True, event__status=EventStatus.PUBLISHED, created_at__lt=cutoff
+    ).values_list("pk", flat=True)[:500]
+    exports = BadgeExport.objects.filter(
+        status=ExportStatus.QUEUED, created_at__lt=cutoff
+    ).values_list("pk", flat=True)[:100]
+    with transaction.atomic():
+        for pk in invitations:
+            outbox_enqueue("events.tasks.event_invitation_send_task", invitation_id=pk)
+        for pk in exports:
+            outbox_enqueue("events.tasks.badge_export_task", export_id=pk)
+    return len(invitations) + len(exports)

@@ -13,7 +13,7 @@ from accounts.models import Organisation, Role
 from core.files import serve_private_file
 from core.forms import apply_validation_error
 from events.exports import attendees_csv, badge_export_request
-from events.forms import WalkInForm
+from events.forms import CheckInForm, WalkInForm
 from events.models import BadgeExport, ExportStatus, Registration, RegistrationStatus
 from events.registrations import (
     registering_organisations,
@@ -35,7 +35,7 @@ class CheckInView(EventMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.get("q", "").strip()[:100]
+        query = self.request.GET.get("q", "").replace("\x00", "").strip()[:100]
         confirmed = self.event.registrations.filter(status=RegistrationStatus.CONFIRMED)
         if query:
             matches = (
@@ -61,7 +61,8 @@ class CheckInView(EventMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        code = request.POST.get("code", "")
+        form = CheckInForm(request.POST)
+        code = form.cleaned_data["code"] if form.is_valid() else ""
         wants_json = request.headers.get("Accept", "").startswith("application/json")
         try:
             result = registration_check_in(tenant=self.tenant, event_id=self.event.pk, code=code)

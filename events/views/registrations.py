@@ -132,7 +132,8 @@ class CertificateVerifyView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        code = (self.kwargs.get("code") or self.request.GET.get("code") or "").strip().upper()
+        raw = self.kwargs.get("code") or self.request.GET.get("code") or ""
+        code = raw.replace("\x00", "").strip().upper()[:20]
         form = CertificateLookupForm({"code": code} if code else None)
         context["form"] = form
         if code and form.is_valid():

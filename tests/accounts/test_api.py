@@ -78,9 +78,38 @@ def test_schema_and_offline_docs(client, db):
 
 
 def test_a_user_creates_and_revokes_their_token_in_the_browser(client, admin):
+    from tests.factories import PASSWORD
+
     client.force_login(admin.user)
+    response = client.post("/account/api-token/", {"action": "create"})
+    assert "/accounts/reauthenticate/" in response["Location"]  # the password first
+    assert not Token.objects.filter(user=admin.user).exists()
+    client.post(response["Location"], {"password": PASSWORD})
     client.post("/account/api-token/", {"action": "create"})
     token = Token.objects.get(user=admin.user)
     assert token.key in client.get("/account/api-token/").content.decode()
     client.post("/account/api-token/", {"action": "revoke"})
     assert not Token.objects.filter(user=admin.user).exists()
+
+
+def test_changing_the_password_revokes_api_tokens(client, admin):
+    from tests.factories import PASSWORD
+
+    Token.objects.create(user=admin.user)
+    client.force_login(admin.user)
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": PASSWORD,
+            "password1": "n3w-Passw0rd-long",
+            "password2": "n3w-Passw0rd-long",
+        },
+    )
+    assert response.status_code == 302
+    assert not Token.objects.filter(user=admin.user).exists()
+
+
+def test_a_token_with_odd_bytes_is_refused_without_a_500(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token ab\x00cd")
+    assert client.get("/api/v1/me/").status_code == 401

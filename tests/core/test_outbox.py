@@ -44,7 +44,8 @@ def test_an_invitation_survives_a_broker_outage(
     assert outbox_relay() == 0  # still down: the row waits
 
     broker.recover()
-    assert outbox_relay() == 1
+    assert outbox_relay() == 1  # the invitation task: it writes the email row
+    assert outbox_relay() == 1  # the email itself
     assert outbox_relay() == 0
     invitation.refresh_from_db()
     assert invitation.sent_at is not None
@@ -63,3 +64,30 @@ def test_a_queued_email_is_sent_exactly_once(db, django_capture_on_commit_callba
     assert email_send(email_id=email.pk) is False
     assert len(mail.outbox) == 1
     assert Email.objects.get().sent_at is not None
+
+
+def test_a_broken_message_does_not_block_the_ones_behind_it(admin):
+    OutboxMessage.objects.create(task="core.tasks.no_such_task", kwargs={})
+    invitation = services.invitation_create(
+        tenant=tenant_of(admin), email="y@example.com", role=Role.STAFF
+    )
+    assert outbox_relay() == 1
+    broken = OutboxMessage.objects.get(task="core.tasks.no_such_task")
+    assert broken.dispatched_at is None and "ImportError" in broken.last_error
+    invitation.refresh_from_db()
+    assert invitation.sent_at is not None
+
+
+def test_unsent_email_is_redelivered(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.services import email_redeliver
+
+    email = Email.objects.create(to=["late@example.com"], subject="s", body="b")
+    Email.objects.filter(pk=email.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert email_redeliver() == 1
+    assert outbox_relay() == 1
+    assert [m.to for m in mail.outbox] == [["late@example.com"]]
+    assert email_redeliver() == 0

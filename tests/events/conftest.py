@@ -35,8 +35,8 @@ def enterprise(chamber):
 
 @pytest.fixture
 def rep(enterprise):
-    """An enterprise representative (viewer role is enough to register)."""
-    return MembershipFactory(organisation=enterprise, role=Role.VIEWER)
+    """An enterprise representative who registers colleagues (staff)."""
+    return MembershipFactory(organisation=enterprise, role=Role.STAFF)
 
 
 @pytest.fixture

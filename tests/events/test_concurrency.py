@@ -26,7 +26,7 @@ def test_concurrent_registrations_never_exceed_capacity(event_factory, chamber_s
         tenant=tenant_of(chamber_staff), event_id=event.pk, organisation_ids=[enterprise.pk]
     )
     services.event_publish(tenant=tenant_of(chamber_staff), event_id=event.pk)
-    reps = [MembershipFactory(organisation=enterprise, role=Role.VIEWER) for _ in range(16)]
+    reps = [MembershipFactory(organisation=enterprise, role=Role.STAFF) for _ in range(16)]
     barrier = threading.Barrier(len(reps))
     errors = []
 
@@ -67,7 +67,7 @@ def test_concurrent_duplicate_registrations_count_once(event_factory, chamber_st
         tenant=tenant_of(chamber_staff), event_id=event.pk, organisation_ids=[enterprise.pk]
     )
     services.event_publish(tenant=tenant_of(chamber_staff), event_id=event.pk)
-    reps = [MembershipFactory(organisation=enterprise, role=Role.VIEWER) for _ in range(8)]
+    reps = [MembershipFactory(organisation=enterprise, role=Role.STAFF) for _ in range(8)]
     barrier = threading.Barrier(len(reps))
     outcomes = []
 

@@ -211,3 +211,16 @@ def test_a_colleague_viewer_cannot_cancel_someone_elses_place(published_event, r
         registration_cancel(tenant=tenant_of(colleague), registration_id=registration.pk)
     assert error.type.__name__ == "PermissionDenied"
     assert Registration.objects.get(pk=registration.pk).status == "confirmed"
+
+
+def test_a_viewer_registers_only_themselves(published_event, enterprise):
+    viewer = MembershipFactory(organisation=enterprise, role=Role.VIEWER)
+    with pytest.raises(ValidationError, match="Viewers can register only themselves"):
+        _register(viewer, published_event)
+    registration = registration_create(
+        tenant=tenant_of(viewer),
+        event_id=published_event.pk,
+        full_name="Me",
+        email=viewer.user.email.upper(),
+    )
+    assert registration.status == RegistrationStatus.CONFIRMED
