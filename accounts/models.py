@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.files import UploadTo
 from core.validators import validate_logo
 
 
@@ -118,7 +119,7 @@ class Organisation(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("short description"), max_length=2000, blank=True)
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True, validators=[validate_logo])
+    logo = models.ImageField(_("logo"), upload_to=UploadTo("logos"), blank=True, validators=[validate_logo])
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

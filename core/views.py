@@ -42,13 +42,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _api_error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse | None:
+    """Integrators get the API's JSON error body, even for URLs no endpoint matched."""
+    if not request.path.startswith("/api/"):
+        return None
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
 def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    api = _api_error(request, 404, "not_found", "Not found.")
+    return api or render(request, "404.html", status=404)
 
 
 def error_403(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    api = _api_error(request, 403, "permission_denied", "You do not have permission.")
+    return api or render(request, "403.html", status=403)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    api = _api_error(request, 500, "server_error", "Something went wrong on our side.")
+    return api or render(request, "500.html", status=500)

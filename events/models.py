@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.files import UploadTo
 from core.validators import validate_photo
 
 TIMEZONE_CHOICES = sorted((name, name) for name in available_timezones() if "/" in name)
@@ -263,7 +264,7 @@ class PhotoQuerySet(models.QuerySet):
 
 class EventPhoto(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="event-photos/", validators=[validate_photo])
+    image = models.ImageField(upload_to=UploadTo("event-photos"), validators=[validate_photo])
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -301,7 +302,7 @@ class BadgeExport(models.Model):
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default="queued")
     progress = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="badges/", blank=True)
+    file = models.FileField(upload_to=UploadTo("badges"), blank=True)
     error = models.TextField(blank=True)
     language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(auto_now_add=True)

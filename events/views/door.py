@@ -195,4 +195,6 @@ class BadgeDownloadView(BadgeExportMixin, View):
         if self.export.status != ExportStatus.DONE:
             messages.info(request, _("The badge sheet is still rendering."))
             return redirect(self.event_url("badge_export", export_pk=self.export.pk))
-        return serve_private_file(self.export.file)
+        return serve_private_file(
+            self.export.file, download_as=f"badges-event-{self.export.event_id}.pdf"
+        )

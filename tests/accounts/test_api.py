@@ -51,6 +51,12 @@ def test_another_organisation_is_404_with_a_consistent_body(admin, outsider):
         assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
 
 
+def test_an_unknown_api_url_is_a_json_404(admin):
+    response = _api(admin).get("/api/v1/no-such-endpoint/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
 def test_anonymous_gets_401_with_a_consistent_body(db):
     response = APIClient().get("/api/v1/me/")
     assert response.status_code == 401

@@ -1,3 +1,4 @@
+import re
 import io
 
 import pytest
@@ -93,6 +94,22 @@ def test_admin_uploads_a_logo(client_for, admin, settings, tmp_path):
     assert admin.organisation.logo.name.startswith("logos/")
     served = client.get(f"/o/{admin.organisation.slug}/logos/{admin.organisation.slug}/")
     assert served.status_code == 200
+    assert served["Content-Type"] == "image/png"
+    assert served["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_uploaded_names_are_ours_and_types_come_from_the_bytes(
+    client_for, admin, settings, tmp_path
+):
+    """The uploader's file name is not kept; the type served is what the bytes are."""
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(admin)
+    logo = SimpleUploadedFile("Zhang Wei passport.PNG", _png(), content_type="text/html")
+    assert _profile_post(client, admin.organisation, logo=logo).status_code == 302
+    admin.organisation.refresh_from_db()
+    name = admin.organisation.logo.name
+    assert re.fullmatch(r"logos/[0-9a-f]{32}\.png", name), name
+    served = client.get(f"/o/{admin.organisation.slug}/logos/{admin.organisation.slug}/")
     assert served["Content-Type"] == "image/png"
 
 

@@ -2,13 +2,18 @@
 
 import gettext
 import re
+import shutil
 from pathlib import Path
+
+from django.core.management import call_command
+
+from tests.conftest import require
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
-def _po_entries() -> list[tuple[str, str, bool]]:
-    text = (LOCALE / "django.po").read_text(encoding="utf-8")
+def _po_entries(path: Path = LOCALE / "django.po") -> list[tuple[str, str, bool]]:
+    text = path.read_text(encoding="utf-8")
     entries = []
     for block in text.split("\n\n"):
         msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
@@ -37,3 +42,27 @@ def test_compiled_catalogue_matches_the_po_file():
         for msgid, _, _ in _po_entries()
     }
     assert expected - compiled == set(), "run `make messages` to compile the translations"
+
+
+def test_every_marked_string_in_the_code_is_in_the_catalogue(settings, tmp_path, monkeypatch):
+    """A string marked for translation but never extracted would show in English only."""
+    require(
+        shutil.which("xgettext") is not None,
+        "gettext's xgettext",
+        "install Debian's gettext package (`apt-get install gettext`)",
+    )
+    # makemessages writes beside the sources it walks: give it a copy, never the real catalogue.
+    project = LOCALE.parents[2]
+    copy = tmp_path / "project"
+    skip = {".venv", ".git", "tests", "locale", "staticfiles", "media", "node_modules"}
+    for entry in project.iterdir():
+        if entry.is_dir() and entry.name not in skip and not entry.name.startswith("."):
+            shutil.copytree(entry, copy / entry.name, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "locale").mkdir()
+    settings.LOCALE_PATHS = [copy / "locale"]
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["zh_Hans"], no_obsolete=True, verbosity=0)
+    extracted_po = copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    extracted = {msgid for msgid, _, _ in _po_entries(extracted_po)}
+    catalogued = {msgid for msgid, _, _ in _po_entries()}
+    assert extracted - catalogued == set(), "run `make messages` and translate the new strings"
