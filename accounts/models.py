@@ -119,7 +119,9 @@ class Organisation(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("short description"), max_length=2000, blank=True)
-    logo = models.ImageField(_("logo"), upload_to=UploadTo("logos"), blank=True, validators=[validate_logo])
+    logo = models.ImageField(
+        _("logo"), upload_to=UploadTo("logos"), blank=True, validators=[validate_logo]
+    )
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
