@@ -90,9 +90,8 @@ def test_staff_create_publish_and_invite_then_a_rep_registers_and_is_checked_in(
     assert door.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     door.locator("#q").fill(registration.full_name)
     door.get_by_role("button", name="Search").click()
-    door.locator("form:has(input[name=code][value='%s'])" % registration.code).get_by_role(
-        "button", name="Check in"
-    ).click()
+    row = door.locator(f"form:has(input[name=code][value='{registration.code}'])")
+    row.get_by_role("button", name="Check in").click()
     expect(door.get_by_text(f"Welcome, {registration.full_name}")).to_be_visible()
     registration.refresh_from_db()
     first_check_in = registration.checked_in_at
