@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test setup lint format messages worker beat clean
+.PHONY: run test setup system system-test lint format messages worker beat clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -14,14 +14,22 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+# System packages (Pango and a CJK font for PDFs; Chromium and gettext for the tests):
+# installed when missing and we may, otherwise named.
+system:
+	@bash scripts/system-packages.sh
+
+system-test:
+	@bash scripts/system-packages.sh --test
+
+setup: $(STAMP) system
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
 run: setup
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(STAMP) system-test
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -50,10 +50,14 @@ def test_certificate_reads_back_in_both_languages(published_event, chamber_staff
         tenant=tenant_of(chamber_staff), event_id=published_event.pk, code=registration.code
     )
     registration.refresh_from_db()
-    text = PdfReader(io.BytesIO(certificate_pdf(registration))).pages[0].extract_text()
+    page = PdfReader(io.BytesIO(certificate_pdf(registration))).pages[0]
+    text = page.extract_text()
     assert "参会证明" in text and "Certificate of Attendance" in text
     assert "周晟 Zhou Sheng" in text
     assert registration.certificate_code in text
+    # The Chinese is set in a real CJK font, not a fallback that draws boxes.
+    fonts = {str(font["/BaseFont"]) for font in page["/Resources"]["/Font"].values()}
+    assert any("CJK" in name for name in fonts), fonts
 
 
 def test_pdf_rendering_fetches_nothing_from_outside(db):
