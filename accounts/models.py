@@ -123,6 +123,16 @@ class Organisation(models.Model):
         _("logo"), upload_to=UploadTo("logos"), blank=True, validators=[validate_logo]
     )
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True)
+    seal = models.ImageField(
+        _("electronic seal (公章)"),
+        upload_to=UploadTo("seals"),
+        blank=True,
+        validators=[validate_logo],
+        help_text=_(
+            "A PNG with a transparent background works best. Placed beside your "
+            "signatory's name when they sign an agreement."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "partnerships",
     "events",
+    "agreements",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,12 @@ CELERY_BEAT_SCHEDULE = {
     "email-redeliver": {"task": "core.tasks.email_redeliver_task", "schedule": 600.0},
     "invitation-redeliver": {"task": "accounts.tasks.invitation_redeliver_task", "schedule": 600.0},
     "event-work-redeliver": {"task": "events.tasks.event_work_redeliver_task", "schedule": 600.0},
+    # Hourly: statuses follow the calendar soon after midnight; reminders stay once a day.
+    "agreements-daily": {"task": "agreements.tasks.agreements_daily_task", "schedule": 3600.0},
+    "agreement-work-redeliver": {
+        "task": "agreements.tasks.agreement_work_redeliver_task",
+        "schedule": 600.0,
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -263,4 +270,12 @@ LASTMILE_BASE_URL = env("LASTMILE_BASE_URL", "http://127.0.0.1:8000")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 FORM_RENDERER = "core.forms_renderer.FormRenderer"
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
+# Agreements: the platform's PDF signing key and certificate (PEM files). Without them a
+# self-signed development pair is generated into LASTMILE_SIGNING_DIR.
+LASTMILE_SIGNING_KEY = env("LASTMILE_SIGNING_KEY", "")
+LASTMILE_SIGNING_CERT = env("LASTMILE_SIGNING_CERT", "")
+LASTMILE_SIGNING_DIR = env("LASTMILE_SIGNING_DIR", str(BASE_DIR / "var" / "signing"))
+VERIFY_MAX_BYTES = 20 * 1024 * 1024
+SEAL_MAX_BYTES = 1024 * 1024
 FORMAT_MODULE_PATH = ["config.formats"]

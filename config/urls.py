@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import urls as accounts_urls
+from agreements import urls as agreements_urls
 from core import views as core_views
 from events import urls as events_urls
 from partnerships import urls as partnerships_urls
@@ -16,11 +17,13 @@ org_patterns = [
     *partnerships_urls.org_patterns,
     *accounts_urls.org_patterns,
     *events_urls.org_patterns,
+    *agreements_urls.org_patterns,
 ]
 
 urlpatterns = [
     path("", include(accounts_urls)),
     path("", include(events_urls)),
+    path("", include(agreements_urls)),
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -50,10 +50,13 @@ def _content_type(file: FieldFile) -> str:
     return guessed if guessed == "application/pdf" else "application/octet-stream"
 
 
-def serve_private_file(file: FieldFile, *, download_as: str | None = None) -> FileResponse:
+def serve_private_file(
+    file: FieldFile, *, download_as: str | None = None, inline_as: str | None = None
+) -> FileResponse:
     """Stream an upload after the caller has checked access; never from a public URL.
 
-    `download_as` makes it an attachment under that name (stored names are random).
+    `download_as` makes it an attachment under that name (stored names are random);
+    `inline_as` names it for a browser that shows it in place (a PDF preview).
     """
     if not file:
         raise Http404
@@ -61,14 +64,16 @@ def serve_private_file(file: FieldFile, *, download_as: str | None = None) -> Fi
         file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    content_type = _content_type(file)
     response = FileResponse(
         file,
-        content_type=_content_type(file),
+        content_type=content_type,
         as_attachment=download_as is not None,
-        filename=download_as or "",
+        filename=download_as or inline_as or "",
     )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
-    # Even if something slipped past validation, it cannot run script in our origin.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    if content_type != "application/pdf":  # PDFs are ours; a sandbox breaks PDF viewers
+        # Even if something slipped past validation, it cannot run script in our origin.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     return response

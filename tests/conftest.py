@@ -9,10 +9,18 @@ from accounts.tenancy import Tenant
 from tests.factories import MembershipFactory, OrganisationFactory
 
 
+@pytest.fixture(scope="session")
+def _signing_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("signing")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(settings):
-    """Tasks run in-process unless a test asks for a real worker; caches start empty."""
+def _isolated(settings, tmp_path, _signing_dir):
+    """Tasks run in-process unless a test asks for a real worker; caches start empty;
+    uploads and generated files go to a temporary folder, never the working tree."""
     current_app.conf.task_always_eager = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LASTMILE_SIGNING_DIR = str(_signing_dir)
     settings.LASTMILE_BASE_URL = "http://testserver"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()

@@ -1,0 +1,115 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Sector
+from agreements.models import AgreementKind, FocusArea, SigningOrder
+from agreements.services import CONSENT_TEXT
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+BODY_HELP = _(
+    "Headings, paragraphs, lists, bold and tables. Placeholders: {{ parties }}, "
+    "{{ effective_date }}, {{ end_date }}, {{ term }}, {{ focus_areas }}, {{ title }}."
+)
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind of agreement"), choices=AgreementKind.choices)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 18, "class": "mono"}),
+        help_text=BODY_HELP,
+        max_length=100_000,
+    )
+
+
+class AgreementForm(forms.Form):
+    template_version = forms.TypedChoiceField(
+        label=_("Template"), coerce=int, required=False, empty_value=None
+    )
+    title_en = forms.CharField(label=_("Title in English"), max_length=200)
+    title_zh = forms.CharField(label=_("Title in Chinese"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("Kind of agreement"), choices=AgreementKind.choices)
+    focus_areas = forms.MultipleChoiceField(
+        label=_("Focus areas"),
+        choices=FocusArea.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, help_text=_("Separated by commas."), max_length=400
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", "—"), *Sector.choices], required=False
+    )
+    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
+    term_months = forms.IntegerField(
+        label=_("Or a term in months"), required=False, min_value=1, max_value=600
+    )
+    parties = forms.TypedMultipleChoiceField(
+        label=_("Parties"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each party signs through its authorised signatory."),
+    )
+    signing_order = forms.ChoiceField(
+        label=_("Signing order"), choices=SigningOrder.choices, initial=SigningOrder.PARALLEL
+    )
+    reminder_days = forms.IntegerField(
+        label=_("Remind signatories after (days)"), min_value=1, max_value=60, initial=3
+    )
+    event = forms.TypedChoiceField(
+        label=_("Signed at event"), coerce=int, required=False, empty_value=None
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        required=False,
+        help_text=_("Leave empty to use the template's text."),
+        max_length=100_000,
+    )
+
+    def __init__(self, *args, templates=(), parties=(), events=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template_version"].choices = [("", _("— No template —"))] + [
+            (t.current.pk, f"{t.name} (v{t.current.number})") for t in templates if t.current
+        ]
+        self.fields["parties"].choices = [
+            (o.pk, f"{o.display_name} · {o.get_kind_display()}") for o in parties
+        ]
+        self.fields["event"].choices = [("", "—")] + [(e.pk, e.title) for e in events]
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data["tags"]
+        return [tag.strip() for tag in raw.replace("，", ",").split(",") if tag.strip()]
+
+
+class AgreementEditForm(forms.Form):
+    body = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 18}), max_length=100_000
+    )
+    reminder_days = forms.IntegerField(
+        label=_("Remind signatories after (days)"), min_value=1, max_value=60
+    )
+
+
+class SignForm(forms.Form):
+    consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
+    typed_name = forms.CharField(label=_("Type your full name"), max_length=500, required=False)
+    drawn_signature = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500_000)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(label=_("The agreement's PDF"))
+
+
+class SealForm(forms.Form):
+    seal = forms.ImageField(label=_("Electronic seal (公章)"))

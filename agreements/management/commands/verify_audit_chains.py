@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from agreements.audit import audit_verify
+from agreements.models import Agreement
+
+
+class Command(BaseCommand):
+    help = "Recompute every agreement's audit hash chain and report any that do not verify."
+
+    def handle(self, *args, **options):
+        checked = broken = 0
+        for agreement in Agreement.objects.order_by("pk").iterator():
+            report = audit_verify(agreement)
+            checked += 1
+            if not report.ok:
+                broken += 1
+                self.stderr.write(
+                    f"Agreement {agreement.pk} «{agreement.title_en}»: entry "
+                    f"{report.broken_at}: {report.reason}"
+                )
+        noun = "agreement" if checked == 1 else "agreements"
+        self.stdout.write(f"Checked {checked} {noun}: {checked - broken} verify, {broken} broken.")
+        if broken:
+            raise CommandError(f"{broken} broken audit chain(s)")

@@ -1,0 +1,473 @@
+"""Thin HTML views over agreements.services; every row through visible_to()."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from accounts.models import Role
+from accounts.tenancy import TenantMixin
+from agreements import services
+from agreements.audit import audit_verify
+from agreements.forms import (
+    AgreementEditForm,
+    AgreementForm,
+    ReasonForm,
+    SealForm,
+    SignForm,
+    TemplateForm,
+    VerifyForm,
+)
+from agreements.models import (
+    Agreement,
+    AgreementStatus,
+    AgreementTemplate,
+    AgreementVersion,
+    AuditEntry,
+    PartyStatus,
+    RenderStatus,
+    Signature,
+)
+from core.files import serve_private_file
+from core.forms import apply_validation_error
+from core.links import client_ip
+from events.models import Event
+
+
+class AgreementMixin(TenantMixin):
+    drafter_only = False
+    agreement: Agreement
+
+    def check_tenant(self) -> None:
+        agreements = Agreement.objects.visible_to(self.organisation).select_related("drafted_by")
+        if self.drafter_only:
+            agreements = agreements.filter(drafted_by=self.organisation)
+        self.agreement = get_object_or_404(agreements, pk=self.kwargs["pk"])
+
+    @property
+    def is_drafter(self) -> bool:
+        return self.agreement.drafted_by_id == self.organisation.pk
+
+    def agreement_url(self, name: str = "agreement_detail") -> str:
+        return reverse(name, kwargs={"org_slug": self.organisation.slug, "pk": self.agreement.pk})
+
+    def my_party(self):
+        return self.agreement.parties.filter(organisation=self.organisation).first()
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("agreement", self.agreement)
+        kwargs.setdefault("is_drafter", self.is_drafter)
+        return super().get_context_data(**kwargs)
+
+
+class AgreementListView(TenantMixin, TemplateView):
+    template_name = "agreements/agreement_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreements = (
+            Agreement.objects.visible_to(self.organisation)
+            .select_related("drafted_by")
+            .prefetch_related("parties__organisation")
+        )
+        status = self.request.GET.get("status", "")
+        if status in AgreementStatus.values:
+            agreements = agreements.filter(status=status)
+        counts = {value: 0 for value in AgreementStatus.values}
+        for value in Agreement.objects.visible_to(self.organisation).values_list(
+            "status", flat=True
+        ):
+            counts[value] += 1
+        waiting = []
+        if self.tenant.is_signatory:
+            waiting = [
+                a
+                for a in Agreement.objects.visible_to(self.organisation).filter(
+                    status__in=[AgreementStatus.SENT, AgreementStatus.PARTIALLY_SIGNED],
+                    parties__organisation=self.organisation,
+                    parties__signatory=self.request.user,
+                    parties__status=PartyStatus.WAITING,
+                )
+            ]
+        context.update(
+            agreements=agreements[:200],
+            status=status,
+            status_counts=[
+                (value, label, counts[value]) for value, label in AgreementStatus.choices
+            ],
+            total=sum(counts.values()),
+            waiting=waiting,
+        )
+        return context
+
+
+class AgreementCreateView(TenantMixin, FormView):
+    template_name = "agreements/agreement_form.html"
+    form_class = AgreementForm
+    required_role = Role.STAFF
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(
+            templates=AgreementTemplate.objects.visible_to(self.organisation).prefetch_related(
+                "versions"
+            ),
+            parties=services.party_candidates(self.tenant).order_by("kind", "name_en"),
+            events=Event.objects.visible_to(self.organisation).order_by("-starts_at")[:50],
+        )
+        return kwargs
+
+    def get_initial(self):
+        return {"parties": [self.organisation.pk]}
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        parties = [services.PartySpec(organisation_id=pk) for pk in data.pop("parties")]
+        template_version_id = data.pop("template_version")
+        body = data.pop("body") or None
+        event_id = data.pop("event")
+        data["event"] = (
+            Event.objects.visible_to(self.organisation).filter(pk=event_id).first()
+            if event_id
+            else None
+        )
+        if template_version_id is None and body is None:
+            form.add_error("body", _("Choose a template or write the text."))
+            return self.form_invalid(form)
+        try:
+            agreement = services.agreement_draft(
+                tenant=self.tenant,
+                parties=parties,
+                template_version_id=template_version_id,
+                body=body,
+                **data,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Draft saved. Check the text, then send it for signature.")
+        )
+        return redirect("agreement_detail", org_slug=self.organisation.slug, pk=agreement.pk)
+
+
+class AgreementDetailView(AgreementMixin, TemplateView):
+    template_name = "agreements/agreement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = self.agreement
+        version = agreement.current_version
+        parties = list(agreement.parties.select_related("organisation", "signatory"))
+        signatures = {}
+        if version:
+            signatures = {s.party_id: s for s in Signature.objects.valid().filter(version=version)}
+        my_party = next((p for p in parties if p.organisation_id == self.organisation.pk), None)
+        context.update(
+            version=version,
+            parties=[(p, signatures.get(p.pk)) for p in parties],
+            my_party=my_party,
+            may_sign=bool(
+                my_party
+                and agreement.is_open_for_signing
+                and my_party.status == PartyStatus.WAITING
+                and my_party.signatory_id == self.request.user.pk
+            ),
+            may_edit=self.is_drafter
+            and self.tenant.has_role(Role.STAFF)
+            and agreement.status
+            in (AgreementStatus.DRAFT, AgreementStatus.SENT, AgreementStatus.PARTIALLY_SIGNED),
+            may_terminate=self.tenant.has_role(Role.ADMIN)
+            and agreement.status in (AgreementStatus.SIGNED, AgreementStatus.ACTIVE),
+            chain=audit_verify(agreement),
+            versions=agreement.versions.order_by("-number"),
+        )
+        return context
+
+
+class AgreementEditView(AgreementMixin, FormView):
+    template_name = "agreements/agreement_edit.html"
+    form_class = AgreementEditForm
+    required_role = Role.STAFF
+    drafter_only = True
+
+    def get_initial(self):
+        return {"body": self.agreement.body, "reminder_days": self.agreement.reminder_days}
+
+    def form_valid(self, form):
+        try:
+            services.agreement_update(
+                tenant=self.tenant, agreement_id=self.agreement.pk, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        if self.agreement.status != AgreementStatus.DRAFT:
+            messages.warning(
+                self.request,
+                _(
+                    "Saved as a new version. Signatures on the old version no longer count; "
+                    "those who had signed have been told."
+                ),
+            )
+        else:
+            messages.success(self.request, _("Saved."))
+        return redirect(self.agreement_url())
+
+
+class AgreementActionView(AgreementMixin, View):
+    """POST-only lifecycle steps: send, withdraw, decline, terminate."""
+
+    action = ""
+    required_role = Role.VIEWER
+
+    def post(self, request, *args, **kwargs):
+        reason = ReasonForm(request.POST)
+        text = reason.cleaned_data["reason"] if reason.is_valid() else ""
+        try:
+            if self.action == "send":
+                services.agreement_send(tenant=self.tenant, agreement_id=self.agreement.pk)
+                messages.success(request, _("Sent. Signatories have been emailed."))
+            elif self.action == "withdraw":
+                services.agreement_withdraw(
+                    tenant=self.tenant, agreement_id=self.agreement.pk, reason=text
+                )
+                messages.success(request, _("Withdrawn."))
+            elif self.action == "decline":
+                services.agreement_decline(
+                    tenant=self.tenant,
+                    agreement_id=self.agreement.pk,
+                    reason=text,
+                    ip_address=client_ip(request),
+                )
+                messages.success(request, _("You declined to sign. The other parties are told."))
+            elif self.action == "terminate":
+                services.agreement_terminate(
+                    tenant=self.tenant, agreement_id=self.agreement.pk, reason=text
+                )
+                messages.success(request, _("The agreement is recorded as terminated."))
+            else:
+                raise Http404
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(self.agreement_url())
+
+
+class SignView(AgreementMixin, FormView):
+    template_name = "agreements/sign.html"
+    form_class = SignForm
+
+    def check_tenant(self) -> None:
+        super().check_tenant()
+        if self.my_party() is None:
+            raise Http404
+
+    def get(self, request, *args, **kwargs):
+        if self.agreement.is_open_for_signing:
+            services.agreement_record_view(
+                tenant=self.tenant, agreement_id=self.agreement.pk, ip_address=client_ip(request)
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        version = self.agreement.current_version
+        return {"typed_name": self.request.user.full_name, "version": version.pk if version else 0}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        party = self.my_party()
+        context.update(
+            version=self.agreement.current_version,
+            party=party,
+            is_my_turn=party in services._next_signers(self.agreement)
+            if self.agreement.is_open_for_signing
+            else False,
+            reason_form=ReasonForm(),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.agreement_sign(
+                tenant=self.tenant,
+                agreement_id=self.agreement.pk,
+                version_id=form.cleaned_data["version"],
+                typed_name=form.cleaned_data["typed_name"],
+                consent=form.cleaned_data["consent"],
+                drawn_signature=form.cleaned_data["drawn_signature"],
+                ip_address=client_ip(self.request),
+                user_agent=self.request.headers.get("User-Agent", ""),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Signed. Thank you — everyone is told when all have signed.")
+        )
+        return redirect(self.agreement_url())
+
+
+class VersionPdfView(AgreementMixin, View):
+    def get(self, request, *args, **kwargs):
+        version = get_object_or_404(
+            AgreementVersion.objects.visible_to(self.organisation).filter(agreement=self.agreement),
+            number=kwargs["number"],
+        )
+        if version.render_status != RenderStatus.DONE:
+            raise Http404
+        return serve_private_file(
+            version.pdf, inline_as=f"agreement-{self.agreement.pk}-v{version.number}.pdf"
+        )
+
+
+class FinalPdfView(AgreementMixin, View):
+    def get(self, request, *args, **kwargs):
+        if self.agreement.final_status != RenderStatus.DONE:
+            raise Http404
+        return serve_private_file(
+            self.agreement.final_pdf, download_as=f"agreement-{self.agreement.pk}-executed.pdf"
+        )
+
+
+class RenderStatusView(AgreementMixin, View):
+    """JSON for the page that waits for a PDF to render."""
+
+    def get(self, request, *args, **kwargs):
+        from django.http import JsonResponse
+
+        version = self.agreement.current_version
+        return JsonResponse(
+            {
+                "version": version.render_status if version else None,
+                "final": self.agreement.final_status or None,
+            }
+        )
+
+
+class AuditTrailView(AgreementMixin, TemplateView):
+    template_name = "agreements/audit_trail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            entries=AuditEntry.objects.visible_to(self.organisation).filter(
+                agreement=self.agreement
+            ),
+            chain=audit_verify(self.agreement),
+        )
+        return context
+
+
+class TemplateListView(TenantMixin, TemplateView):
+    template_name = "agreements/template_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["templates"] = AgreementTemplate.objects.visible_to(
+            self.organisation
+        ).prefetch_related("versions")
+        return context
+
+
+class TemplateEditView(TenantMixin, FormView):
+    template_name = "agreements/template_form.html"
+    form_class = TemplateForm
+    required_role = Role.STAFF
+
+    def check_tenant(self) -> None:
+        self.template = None
+        if "pk" in self.kwargs:
+            self.template = get_object_or_404(
+                AgreementTemplate.objects.visible_to(self.organisation), pk=self.kwargs["pk"]
+            )
+
+    def get_initial(self):
+        if self.template is None:
+            return {}
+        current = self.template.current
+        return {
+            "name": self.template.name,
+            "kind": self.template.kind,
+            "body": current.body if current else "",
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["template"] = self.template
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            if self.template is None:
+                services.template_create(tenant=self.tenant, **data)
+            else:
+                services.template_update(
+                    tenant=self.tenant,
+                    template_id=self.template.pk,
+                    body=data["body"],
+                    name=data["name"],
+                )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Template saved."))
+        return redirect("agreement_template_list", org_slug=self.organisation.slug)
+
+
+class SealView(TenantMixin, FormView):
+    """An admin uploads the organisation's electronic seal (公章)."""
+
+    template_name = "agreements/seal.html"
+    form_class = SealForm
+    required_role = Role.ADMIN
+
+    def form_valid(self, form):
+        from accounts.services import organisation_seal_set
+
+        try:
+            organisation_seal_set(tenant=self.tenant, seal=form.cleaned_data["seal"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Seal saved. It is placed beside your signatory's name."))
+        return redirect("agreement_seal", org_slug=self.organisation.slug)
+
+
+class SealImageView(TenantMixin, View):
+    def get(self, request, *args, **kwargs):
+        return serve_private_file(self.organisation.seal)
+
+
+class VerifyView(FormView):
+    """Public: upload a final PDF and learn whether it is an executed Lastmile agreement."""
+
+    template_name = "agreements/verify.html"
+    form_class = VerifyForm
+
+    def form_valid(self, form):
+        from django.conf import settings
+
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.VERIFY_MAX_BYTES:
+            form.add_error(
+                "file",
+                _("The file is too large to be a Lastmile agreement (at most 20 MB)."),
+            )
+            return self.form_invalid(form)
+        head = upload.read(5)
+        if head != b"%PDF-":
+            form.add_error("file", _("This file is not a PDF."))
+            return self.form_invalid(form)
+        data = head + upload.read()
+        result = services.agreement_verify_pdf(data)
+        return self.render_to_response(
+            self.get_context_data(form=VerifyForm(), result=result, checked=True)
+        )

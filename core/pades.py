@@ -1,0 +1,129 @@
+"""The platform's own PDF signature (PAdES baseline B): any reader can tell a change.
+
+The deployment configures a key and certificate (LASTMILE_SIGNING_KEY and
+LASTMILE_SIGNING_CERT, PEM files). Without them — in development and tests — a
+self-signed pair is generated once into LASTMILE_SIGNING_DIR and reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+_lock = threading.Lock()
+
+
+def _generate_self_signed(key_path: Path, cert_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Lastmile development signing key"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Lastmile (development)"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def key_paths() -> tuple[Path, Path]:
+    if settings.LASTMILE_SIGNING_KEY and settings.LASTMILE_SIGNING_CERT:
+        return Path(settings.LASTMILE_SIGNING_KEY), Path(settings.LASTMILE_SIGNING_CERT)
+    folder = Path(settings.LASTMILE_SIGNING_DIR)
+    key_path, cert_path = folder / "dev-signing-key.pem", folder / "dev-signing-cert.pem"
+    with _lock:
+        if not (key_path.exists() and cert_path.exists()):
+            _generate_self_signed(key_path, cert_path)
+    return key_path, cert_path
+
+
+@cache
+def _signer(key_path: Path, cert_path: Path) -> signers.SimpleSigner:
+    return signers.SimpleSigner.load(str(key_path), str(cert_path))
+
+
+def pades_sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
+    """Sign the whole file; a later change to any byte breaks the signature."""
+    key_path, cert_path = key_paths()
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    metadata = signers.PdfSignatureMetadata(
+        field_name="Lastmile",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+    )
+    return signers.sign_pdf(writer, metadata, signer=_signer(key_path, cert_path)).getvalue()
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    signed: bool
+    intact: bool
+    trusted: bool
+    whole_file: bool
+
+
+def pades_check(pdf: bytes) -> SignatureCheck:
+    """Is the file signed by this platform's key, and unchanged since?"""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = reader.embedded_signatures
+    except Exception:  # noqa: BLE001 - anything unreadable is simply "not signed"
+        return SignatureCheck(False, False, False, False)
+    if not embedded:
+        return SignatureCheck(False, False, False, False)
+    _, cert_path = key_paths()
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(cert_path))])
+    status = validate_pdf_signature(embedded[-1], context)
+    whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+    return SignatureCheck(True, bool(status.intact and status.valid), bool(status.trusted), whole)
