@@ -13,7 +13,7 @@ BODY_HELP = _(
 
 
 class TemplateForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Template name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of agreement"), choices=AgreementKind.choices)
     body = forms.CharField(
         label=_("Text"),

@@ -368,7 +368,7 @@ class AuditAction(models.TextChoices):
     SIGNED = "signed", _("Signed")
     DECLINED = "declined", _("Declined")
     REMINDED = "reminded", _("Reminded")
-    COMPLETED = "completed", _("Completed")
+    COMPLETED = "completed", _("Signed by every party")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     TERMINATED = "terminated", _("Terminated")
     VOIDED = "voided", _("Signatures voided")
