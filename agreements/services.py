@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -225,6 +225,15 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+def _bilingual_labels(agreement: Agreement) -> str:
+    """Focus areas as Chinese, then English: agreement texts here are bilingual."""
+    with translation.override("zh-hans"):
+        chinese = "、".join(agreement.focus_area_labels())
+    with translation.override("en"):
+        english = ", ".join(agreement.focus_area_labels())
+    return f"{chinese} ({english})" if chinese and chinese != english else english
+
+
 def _placeholder_values(agreement: Agreement, parties: Iterable[Party]) -> dict[str, str]:
     names = [
         f"{p.organisation.name_zh} ({p.organisation.name_en})"
@@ -245,7 +254,7 @@ def _placeholder_values(agreement: Agreement, parties: Iterable[Party]) -> dict[
         "effective_date": f"{agreement.effective_date:%Y-%m-%d}",
         "end_date": f"{agreement.end_date:%Y-%m-%d}" if agreement.end_date else "",
         "term": term,
-        "focus_areas": "、".join(agreement.focus_area_labels()),
+        "focus_areas": _bilingual_labels(agreement),
         "drafting_organisation": agreement.drafted_by.name_zh or agreement.drafted_by.name_en,
     }
 
@@ -563,7 +572,7 @@ def agreement_sign(
         organisation=tenant.organisation,
         typed_name=typed_name,
         drawn_signature=drawn,
-        seal=_seal_data_uri(tenant.organisation),
+        seal=_seal_data_uri(Organisation.objects.get(pk=tenant.organisation.pk)),
         consent_text=CONSENT_TEXT,
         signed_at=timezone.now(),
         ip_address=ip_address,

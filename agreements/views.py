@@ -452,6 +452,18 @@ class VerifyView(FormView):
     template_name = "agreements/verify.html"
     form_class = VerifyForm
 
+    def post(self, request, *args, **kwargs):
+        from django.conf import settings
+
+        # Refuse an oversized upload before reading it, by its declared length.
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.VERIFY_MAX_BYTES + 64 * 1024:
+            context = self.get_context_data(
+                upload_error=_("The file is too large to be a Lastmile agreement (at most 20 MB).")
+            )
+            return self.render_to_response(context, status=413)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         from django.conf import settings
 

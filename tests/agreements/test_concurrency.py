@@ -1,0 +1,83 @@
+"""Parties signing at the same moment all count, exactly once: the agreement row lock."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection, connections
+
+from agreements import services
+from agreements.audit import audit_verify
+from agreements.models import AgreementStatus, PartyStatus, Signature
+from tests.agreements.conftest import sign
+from tests.conftest import require, tenant_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _race(members, action):
+    barrier = threading.Barrier(len(members))
+    errors = []
+
+    def run(membership):
+        try:
+            barrier.wait(timeout=10)
+            action(membership)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def test_three_parties_signing_at_once_all_count_once(
+    chamber_staff, chamber_signer, university_signer, enterprise_signer
+):
+    require(
+        connection.vendor == "postgresql",
+        "PostgreSQL",
+        "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/lastmile to run concurrency tests",
+    )
+    signers = [chamber_signer, university_signer, enterprise_signer]
+    agreement = services.agreement_draft(
+        tenant=tenant_of(chamber_staff),
+        parties=[services.PartySpec(m.organisation_id) for m in signers],
+        title_en="Three-party strategic agreement",
+        kind="strategic",
+        effective_date=date(2030, 1, 1),
+        body="<p>{{ parties }}</p>",
+    )
+    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+
+    assert _race(signers, lambda m: sign(m, agreement)) == []
+
+    agreement.refresh_from_db()
+    assert Signature.objects.filter(party__agreement=agreement).count() == 3
+    assert set(agreement.parties.values_list("status", flat=True)) == {PartyStatus.SIGNED}
+    assert agreement.status == AgreementStatus.SIGNED
+    assert agreement.audit.filter(action="signed").count() == 3
+    assert agreement.audit.filter(action="completed").count() == 1
+    assert audit_verify(agreement).ok
+    assert agreement.final_sha256
+
+
+def test_the_same_signatory_submitting_twice_at_once_signs_once(
+    chamber_staff, university_signer, enterprise_signer, draft
+):
+    require(
+        connection.vendor == "postgresql",
+        "PostgreSQL",
+        "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/lastmile to run concurrency tests",
+    )
+    agreement = draft()
+    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    errors = _race([university_signer] * 4, lambda m: sign(m, agreement))
+    assert len(errors) == 3 and all("already signed" in str(e) for e in errors)
+    assert Signature.objects.filter(party__agreement=agreement).count() == 1
+    assert audit_verify(agreement).ok

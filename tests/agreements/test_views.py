@@ -1,0 +1,208 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from agreements.models import Agreement, AgreementStatus, AuditEntry, Signature
+from tests.agreements.conftest import sign
+from tests.factories import MembershipFactory, OrganisationFactory
+
+
+def _url(name, membership, agreement=None, **kwargs):
+    kwargs["org_slug"] = membership.organisation.slug
+    if agreement is not None:
+        kwargs["pk"] = agreement.pk
+    return reverse(name, kwargs=kwargs)
+
+
+def test_staff_draft_an_agreement_in_the_browser(
+    client_for, chamber_staff, template, university_signer, enterprise_signer
+):
+    client = client_for(chamber_staff)
+    page = client.get(_url("agreement_create", chamber_staff))
+    assert page.status_code == 200
+    response = client.post(
+        _url("agreement_create", chamber_staff),
+        {
+            "template_version": template.current.pk,
+            "title_en": "Cooperation with Zeta",
+            "title_zh": "合作协议",
+            "kind": "university_enterprise",
+            "focus_areas": ["talent"],
+            "tags": "2026, 走进泽塔",
+            "effective_date": "2026-12-01",
+            "term_months": "24",
+            "parties": [university_signer.organisation_id, enterprise_signer.organisation_id],
+            "signing_order": "parallel",
+            "reminder_days": "3",
+        },
+    )
+    agreement = Agreement.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == _url("agreement_detail", chamber_staff, agreement)
+    assert agreement.tags == ["2026", "走进泽塔"]
+    assert "人才培养体系 (Talent development systems)" in agreement.body
+
+
+def test_a_bad_draft_says_why_and_saves_nothing(client_for, chamber_staff, university_signer):
+    response = client_for(chamber_staff).post(
+        _url("agreement_create", chamber_staff),
+        {
+            "title_en": "Only one party",
+            "kind": "strategic",
+            "effective_date": "2026-12-01",
+            "end_date": "2026-01-01",
+            "parties": [university_signer.organisation_id],
+            "signing_order": "parallel",
+            "reminder_days": "3",
+            "body": "<p>x</p><script>alert(1)</script>",
+        },
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert not Agreement.objects.exists()
+
+
+def test_the_signatory_reads_and_signs_in_the_browser(client_for, sent, university_signer):
+    client = client_for(university_signer)
+    page = client.get(_url("agreement_sign", university_signer, sent))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert _url("agreement_version_pdf", university_signer, sent, number=1) in html
+    assert sent.audit.filter(action="viewed", actor=university_signer.user).count() == 1
+
+    pdf = client.get(_url("agreement_version_pdf", university_signer, sent, number=1))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["X-Frame-Options"] == "SAMEORIGIN"
+
+    refused = client.post(
+        _url("agreement_sign", university_signer, sent),
+        {"version": sent.current_version.pk, "typed_name": "李华"},
+    )
+    assert refused.status_code == 200 and "sign electronically" in refused.content.decode()
+    assert not Signature.objects.exists()
+
+    response = client.post(
+        _url("agreement_sign", university_signer, sent),
+        {"version": sent.current_version.pk, "typed_name": "李华 Li Hua", "consent": "on"},
+        HTTP_USER_AGENT="Mozilla/5.0 (iPhone)",
+        REMOTE_ADDR="198.51.100.4",
+    )
+    assert response.status_code == 302
+    signature = Signature.objects.get()
+    assert signature.typed_name == "李华 Li Hua"
+    assert signature.ip_address == "198.51.100.4" and signature.user_agent == "Mozilla/5.0 (iPhone)"
+    sent.refresh_from_db()
+    assert sent.status == AgreementStatus.PARTIALLY_SIGNED
+
+
+def test_the_drafter_who_is_not_a_party_cannot_open_the_signing_page(
+    client_for, sent, chamber_staff
+):
+    assert (
+        client_for(chamber_staff).get(_url("agreement_sign", chamber_staff, sent)).status_code
+        == 404
+    )
+
+
+def test_outsiders_get_404_on_every_agreement_page(client_for, sent, university_signer):
+    outsider = MembershipFactory(
+        organisation=OrganisationFactory(), role="admin", is_signatory=True
+    )
+    client = client_for(outsider)
+    for name, extra in [
+        ("agreement_detail", {}),
+        ("agreement_sign", {}),
+        ("agreement_trail", {}),
+        ("agreement_edit", {}),
+        ("agreement_version_pdf", {"number": 1}),
+        ("agreement_final_pdf", {}),
+        ("agreement_render_status", {}),
+    ]:
+        url = _url(name, outsider, sent, **extra)
+        assert client.get(url).status_code == 404, name
+    for name in (
+        "agreement_send",
+        "agreement_withdraw",
+        "agreement_decline",
+        "agreement_terminate",
+    ):
+        assert client.post(_url(name, outsider, sent), {"reason": "x"}).status_code == 404, name
+    assert Agreement.objects.get(pk=sent.pk).status == AgreementStatus.SENT
+
+
+def test_the_trail_page_shows_whether_the_chain_verifies(client_for, sent, chamber_staff):
+    client = client_for(chamber_staff)
+    assert (
+        "The chain verifies"
+        in client.get(_url("agreement_trail", chamber_staff, sent)).content.decode()
+    )
+    AuditEntry.objects.filter(agreement=sent, sequence=1).update(actor_name="Mallory")
+    page = client.get(_url("agreement_trail", chamber_staff, sent)).content.decode()
+    assert "does not verify at entry 1" in page
+
+
+def test_anyone_verifies_an_executed_pdf_and_learns_only_what_is_public(
+    client, sent, university_signer, enterprise_signer
+):
+    sign(university_signer, sent)
+    sign(enterprise_signer, sent)
+    sent.refresh_from_db()
+    final = sent.final_pdf.read()
+    response = client.post(
+        reverse("agreement_verify"),
+        {"file": SimpleUploadedFile("a.pdf", final, content_type="application/pdf")},
+    )
+    html = response.content.decode()
+    assert "This is an executed Lastmile agreement, unchanged." in html
+    assert sent.title_en in html
+    assert "203.0.113.7" not in html and university_signer.user.email not in html
+
+    changed = final.replace(b"/Producer", b"/Producex", 1)
+    response = client.post(
+        reverse("agreement_verify"), {"file": SimpleUploadedFile("a.pdf", changed)}
+    )
+    assert "No executed Lastmile agreement matches this file" in response.content.decode()
+
+
+def test_verify_refuses_a_file_that_is_not_a_pdf(client, db):
+    response = client.post(
+        reverse("agreement_verify"), {"file": SimpleUploadedFile("a.pdf", b"GIF89a not a pdf")}
+    )
+    assert "This file is not a PDF." in response.content.decode()
+
+
+def test_verify_refuses_a_50_mb_upload(client, db):
+    big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (50 * 1024 * 1024))
+    response = client.post(reverse("agreement_verify"), {"file": big})
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+
+
+def test_an_admin_uploads_the_seal_and_it_is_placed_when_signing(
+    client_for, sent, university_signer, enterprise_signer
+):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (120, 120), (200, 0, 0, 200)).save(buffer, "PNG")
+    client = client_for(university_signer)
+    response = client.post(
+        _url("agreement_seal", university_signer),
+        {"seal": SimpleUploadedFile("seal.png", buffer.getvalue(), content_type="image/png")},
+    )
+    assert response.status_code == 302
+    signature = sign(university_signer, sent)
+    assert signature.seal.startswith("data:image/png;base64,")
+
+
+def test_a_staff_member_cannot_upload_the_seal(client_for, enterprise_staff):
+    response = client_for(enterprise_staff).get(_url("agreement_seal", enterprise_staff))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ["viewer"])
+def test_viewers_cannot_draft(client_for, chamber, role):
+    viewer = MembershipFactory(organisation=chamber, role=role)
+    assert client_for(viewer).get(_url("agreement_create", viewer)).status_code == 403
