@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from accounts import api as accounts_api
+from agreements import api as agreements_api
 from events import api as events_api
 
 organisation_patterns = [
@@ -21,6 +22,19 @@ organisation_patterns = [
         name="event-registrations",
     ),
     path("events/<int:pk>/check-in/", events_api.CheckInView.as_view(), name="event-check-in"),
+    path("agreements/", agreements_api.AgreementList.as_view(), name="agreement-list"),
+    path("agreements/<int:pk>/", agreements_api.AgreementDetail.as_view(), name="agreement-detail"),
+    path(
+        "agreements/<int:pk>/send/",
+        agreements_api.AgreementAction.as_view(action="send"),
+        name="agreement-send",
+    ),
+    path(
+        "agreements/<int:pk>/withdraw/",
+        agreements_api.AgreementAction.as_view(action="withdraw"),
+        name="agreement-withdraw",
+    ),
+    path("agreements/<int:pk>/trail/", agreements_api.AuditTrail.as_view(), name="agreement-trail"),
 ]
 
 app_name = "api"

@@ -1,0 +1,259 @@
+"""Agreements API: agreements, parties, status, documents and the audit trail.
+
+Scoped like the pages (Agreement.objects.visible_to). Integrators may draft, send and
+withdraw; signing happens only in the browser, where the signatory reads the document
+and consents.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.tenancy import TenantAPIMixin
+from agreements import services
+from agreements.audit import audit_verify
+from agreements.models import (
+    Agreement,
+    AgreementKind,
+    AuditEntry,
+    FocusArea,
+    RenderStatus,
+    Signature,
+    SigningOrder,
+)
+from core.api import error_response
+
+
+class PartySerializer(serializers.Serializer):
+    organisation = serializers.CharField(source="organisation.slug")
+    name = serializers.CharField(source="organisation.name_en")
+    signatory = serializers.CharField(source="signatory.full_name")
+    order = serializers.IntegerField()
+    status = serializers.CharField()
+    decline_reason = serializers.CharField()
+
+
+class VersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    render_status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    superseded_at = serializers.DateTimeField()
+    pdf_url = serializers.SerializerMethodField()
+
+    def get_pdf_url(self, version) -> str | None:
+        if version.render_status != RenderStatus.DONE:
+            return None
+        tenant = self.context["tenant"]
+        return self.context["request"].build_absolute_uri(
+            reverse(
+                "agreement_version_pdf",
+                kwargs={
+                    "org_slug": tenant.organisation.slug,
+                    "pk": version.agreement_id,
+                    "number": version.number,
+                },
+            )
+        )
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    drafted_by = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parties = PartySerializer(many=True, read_only=True)
+    versions = VersionSerializer(many=True, read_only=True)
+    signatures = serializers.SerializerMethodField()
+    final_pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "drafted_by",
+            "title_en",
+            "title_zh",
+            "kind",
+            "focus_areas",
+            "tags",
+            "sector",
+            "effective_date",
+            "end_date",
+            "term_months",
+            "signing_order",
+            "reminder_days",
+            "status",
+            "status_reason",
+            "event",
+            "parties",
+            "versions",
+            "signatures",
+            "final_sha256",
+            "final_pdf_url",
+            "created_at",
+            "sent_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+    def get_signatures(self, agreement) -> list[dict]:
+        rows = Signature.objects.valid().filter(party__agreement=agreement)
+        return [
+            {
+                "organisation": row.organisation.slug,
+                "signer": row.typed_name,
+                "signed_at": row.signed_at.isoformat(),
+                "version": row.version.number,
+                "document_sha256": row.document_sha256,
+            }
+            for row in rows.select_related("organisation", "version")
+        ]
+
+    def get_final_pdf_url(self, agreement) -> str | None:
+        if agreement.final_status != RenderStatus.DONE:
+            return None
+        tenant = self.context["tenant"]
+        return self.context["request"].build_absolute_uri(
+            reverse(
+                "agreement_final_pdf",
+                kwargs={"org_slug": tenant.organisation.slug, "pk": agreement.pk},
+            )
+        )
+
+
+class DraftPartySerializer(serializers.Serializer):
+    organisation = serializers.SlugField()
+    signatory_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class DraftSerializer(serializers.Serializer):
+    title_en = serializers.CharField(max_length=200)
+    title_zh = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=AgreementKind.choices, required=False)
+    focus_areas = serializers.ListField(
+        child=serializers.ChoiceField(choices=FocusArea.choices), required=False, default=list
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=20
+    )
+    effective_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    term_months = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=600
+    )
+    signing_order = serializers.ChoiceField(
+        choices=SigningOrder.choices, default=SigningOrder.PARALLEL
+    )
+    reminder_days = serializers.IntegerField(default=3, min_value=1, max_value=60)
+    template_version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    body = serializers.CharField(required=False, allow_null=True, default=None, max_length=100_000)
+    parties = DraftPartySerializer(many=True, min_length=2, max_length=20)
+
+
+class AgreementScopedMixin(TenantAPIMixin):
+    def get_serializer_context(self):
+        return {"request": self.request, "view": self, "tenant": self.tenant}
+
+    def agreements(self):
+        return Agreement.objects.visible_to(self.tenant.organisation).prefetch_related(
+            "parties__organisation", "parties__signatory", "versions"
+        )
+
+    def agreement(self) -> Agreement:
+        return get_object_or_404(self.agreements(), pk=self.kwargs["pk"])
+
+
+class AgreementList(AgreementScopedMixin, generics.ListAPIView):
+    """Agreements the organisation drafted or is a party to; `?status=` filters."""
+
+    serializer_class = AgreementSerializer
+
+    def get_queryset(self):
+        agreements = self.agreements().order_by("-created_at")
+        status = self.request.query_params.get("status")
+        return agreements.filter(status=status) if status else agreements
+
+    @extend_schema(request=DraftSerializer, responses={201: AgreementSerializer})
+    def post(self, request, *args, **kwargs):
+        incoming = DraftSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        candidates = services.party_candidates(self.tenant)
+        specs = []
+        for party in data.pop("parties"):
+            organisation = candidates.filter(slug=party["organisation"]).first()
+            if organisation is None:
+                return error_response(f"Unknown party: {party['organisation']}", "invalid", 400)
+            specs.append(services.PartySpec(organisation.pk, party.get("signatory_id")))
+        agreement = services.agreement_draft(
+            tenant=self.tenant,
+            parties=specs,
+            template_version_id=data.pop("template_version"),
+            body=data.pop("body"),
+            **data,
+        )
+        serializer = AgreementSerializer(agreement, context=self.get_serializer_context())
+        return Response(serializer.data, status=201)
+
+
+class AgreementDetail(AgreementScopedMixin, generics.RetrieveAPIView):
+    serializer_class = AgreementSerializer
+
+    def get_object(self):
+        return self.agreement()
+
+
+class AgreementAction(AgreementScopedMixin, APIView):
+    """POST send | withdraw. Signing is deliberately not offered here."""
+
+    action = ""
+
+    @extend_schema(request=None, responses={200: AgreementSerializer})
+    def post(self, request, *args, **kwargs):
+        agreement = self.agreement()
+        if self.action == "send":
+            services.agreement_send(tenant=self.tenant, agreement_id=agreement.pk)
+        else:
+            services.agreement_withdraw(
+                tenant=self.tenant,
+                agreement_id=agreement.pk,
+                reason=str(request.data.get("reason", ""))[:2000],
+            )
+        agreement = self.agreement()
+        return Response(AgreementSerializer(agreement, context=self.get_serializer_context()).data)
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "sequence",
+            "action",
+            "actor_name",
+            "organisation_name",
+            "detail",
+            "ip_address",
+            "created_at",
+            "previous_hash",
+            "entry_hash",
+        ]
+
+
+class AuditTrail(AgreementScopedMixin, APIView):
+    @extend_schema(responses={200: AuditEntrySerializer(many=True)})
+    def get(self, request, *args, **kwargs):
+        agreement = self.agreement()
+        report = audit_verify(agreement)
+        entries = AuditEntry.objects.visible_to(self.tenant.organisation).filter(
+            agreement=agreement
+        )
+        return Response(
+            {
+                "verifies": report.ok,
+                "broken_at": report.broken_at,
+                "entries": AuditEntrySerializer(entries, many=True).data,
+            }
+        )
