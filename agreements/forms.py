@@ -113,3 +113,41 @@ class VerifyForm(forms.Form):
 
 class SealForm(forms.Form):
     seal = forms.ImageField(label=_("Electronic seal (公章)"))
+
+
+class BulkForm(forms.Form):
+    template_version = forms.TypedChoiceField(label=_("Template"), coerce=int)
+    universities = forms.TypedMultipleChoiceField(
+        label=_("Universities"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    enterprises = forms.TypedMultipleChoiceField(
+        label=_("Enterprises"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("One agreement for each university and enterprise chosen."),
+    )
+    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    term_months = forms.IntegerField(
+        label=_("Term in months"), required=False, min_value=1, max_value=600, initial=36
+    )
+    focus_areas = forms.MultipleChoiceField(
+        label=_("Focus areas"),
+        choices=FocusArea.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reminder_days = forms.IntegerField(
+        label=_("Remind signatories after (days)"), min_value=1, max_value=60, initial=3
+    )
+
+    def __init__(self, *args, templates=(), universities=(), enterprises=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template_version"].choices = [
+            (t.current.pk, f"{t.name} (v{t.current.number})")
+            for t in templates
+            if t.current and t.kind in ("university_enterprise", "internship_base")
+        ]
+        self.fields["universities"].choices = [(o.pk, o.display_name) for o in universities]
+        self.fields["enterprises"].choices = [
+            (o.pk, f"{o.display_name} · {o.get_sector_display()}") for o in enterprises
+        ]

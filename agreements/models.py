@@ -431,6 +431,11 @@ class BulkBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     total = models.PositiveIntegerField(default=0)
+    # [[university_id, enterprise_id], ...] and the fields every agreement shares.
+    pairs = models.JSONField(default=list)
+    fields = models.JSONField(default=dict)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
 
     objects = BulkBatchQuerySet.as_manager()
 

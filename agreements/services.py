@@ -43,6 +43,7 @@ from agreements.models import (
     AgreementTemplate,
     AgreementVersion,
     AuditAction,
+    BulkBatch,
     FocusArea,
     Party,
     PartyStatus,
@@ -933,3 +934,154 @@ def agreement_verify_pdf(data: bytes) -> Verification:
         return Verification(None, False)
     check = pades_check(data)
     return Verification(agreement, check.intact and check.trusted)
+
+
+# ---------------------------------------------------------------- bulk
+
+
+BULK_MAX = 500
+
+
+@transaction.atomic
+def bulk_create(
+    *,
+    tenant: Tenant,
+    template_version_id: int,
+    university_ids: Sequence[int],
+    enterprise_ids: Sequence[int],
+    effective_date: date,
+    term_months: int | None = None,
+    end_date: date | None = None,
+    focus_areas: Sequence[str] = (),
+    reminder_days: int = 3,
+) -> BulkBatch:
+    """One bilateral agreement per university–enterprise pair, prepared and sent by a task.
+
+    Each pair is checked here (network, signatories) so that a mistake is reported before
+    anything is created; the task then drafts and sends them and the worker renders each.
+    """
+    tenant.require(Role.STAFF)
+    template_version = TemplateVersion.objects.visible_to(tenant.organisation).get(
+        pk=template_version_id
+    )
+    _check_fields(
+        {
+            "focus_areas": list(focus_areas),
+            "effective_date": effective_date,
+            "end_date": end_date,
+            "term_months": term_months,
+        }
+    )
+    pairs = [(u, e) for u in dict.fromkeys(university_ids) for e in dict.fromkeys(enterprise_ids)]
+    if not pairs:
+        raise ValidationError(_("Choose at least one university and one enterprise."))
+    if len(pairs) > BULK_MAX:
+        raise ValidationError(_("At most %(max)s agreements in one batch.") % {"max": BULK_MAX})
+    problems = []
+    for university_id, enterprise_id in pairs:
+        try:
+            _resolve_parties(
+                tenant,
+                AgreementKind.UNIVERSITY_ENTERPRISE,
+                [PartySpec(university_id), PartySpec(enterprise_id)],
+            )
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if problems:
+        raise ValidationError(list(dict.fromkeys(problems)))
+    batch = BulkBatch.objects.create(
+        organisation=tenant.organisation,
+        template_version=template_version,
+        created_by=tenant.user,
+        total=len(pairs),
+        pairs=[list(pair) for pair in pairs],
+        fields={
+            "effective_date": effective_date.isoformat(),
+            "end_date": end_date.isoformat() if end_date else None,
+            "term_months": term_months,
+            "focus_areas": list(focus_areas),
+            "reminder_days": reminder_days,
+        },
+    )
+    outbox_enqueue("agreements.tasks.bulk_prepare_task", batch_id=batch.pk)
+    return batch
+
+
+def bulk_prepare(*, batch_id: int) -> int:
+    """Draft and send every pair of a batch not yet done. Safe to run twice."""
+    batch = BulkBatch.objects.select_related("organisation", "created_by").get(pk=batch_id)
+    membership = Membership.objects.filter(
+        organisation=batch.organisation, user=batch.created_by
+    ).first()
+    if membership is None:
+        return 0
+    tenant = Tenant(user=batch.created_by, organisation=batch.organisation, membership=membership)
+    fields = dict(batch.fields)
+    fields["effective_date"] = date.fromisoformat(fields["effective_date"])
+    if fields.get("end_date"):
+        fields["end_date"] = date.fromisoformat(fields["end_date"])
+    made = 0
+    organisations = {
+        o.pk: o
+        for o in Organisation.objects.filter(pk__in={pk for pair in batch.pairs for pk in pair})
+    }
+    for university_id, enterprise_id in batch.pairs:
+        with transaction.atomic():
+            locked = BulkBatch.objects.select_for_update().get(pk=batch.pk)
+            done = locked.agreements.filter(parties__organisation_id=enterprise_id).filter(
+                parties__organisation_id=university_id
+            )
+            if done.exists():
+                continue
+            university, enterprise = organisations[university_id], organisations[enterprise_id]
+            try:
+                agreement = agreement_draft(
+                    tenant=tenant,
+                    parties=[PartySpec(university_id), PartySpec(enterprise_id)],
+                    template_version_id=batch.template_version_id,
+                    title_en=f"University–Enterprise Cooperation: {enterprise.name_en} × "
+                    f"{university.name_en}",
+                    title_zh=f"校企合作协议：{enterprise.name_zh} × {university.name_zh}",
+                    kind=AgreementKind.UNIVERSITY_ENTERPRISE,
+                    sector=enterprise.sector,
+                    **fields,
+                )
+                Agreement.objects.filter(pk=agreement.pk).update(batch=batch)
+                agreement_send(tenant=tenant, agreement_id=agreement.pk)
+            except ValidationError as error:
+                locked.errors = [
+                    *locked.errors,
+                    f"{enterprise.name_en}: {' '.join(error.messages)}",
+                ]
+                locked.save(update_fields=["errors"])
+                continue
+            made += 1
+    BulkBatch.objects.filter(pk=batch.pk).update(prepared_at=timezone.now())
+    return made
+
+
+@dataclass(frozen=True)
+class BulkProgress:
+    total: int
+    prepared: int
+    rendered: int
+    failed: int
+    done: bool
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100
+        return round(100 * (self.prepared + self.rendered) / (2 * self.total))
+
+
+def bulk_progress(batch: BulkBatch) -> BulkProgress:
+    batch.refresh_from_db(fields=["prepared_at", "errors"])
+    agreements = batch.agreements.all()
+    prepared = agreements.exclude(status=AgreementStatus.DRAFT).count()
+    rendered = AgreementVersion.objects.filter(
+        agreement__batch=batch, render_status=RenderStatus.DONE
+    ).count()
+    failed = len(batch.errors)
+    done = batch.prepared_at is not None and rendered >= prepared
+    return BulkProgress(batch.total, prepared, rendered, failed, done)

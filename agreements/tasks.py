@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements import services
-from agreements.models import Agreement, AgreementVersion, RenderStatus
+from agreements.models import Agreement, AgreementVersion, BulkBatch, RenderStatus
 from core.outbox import outbox_enqueue
 from core.tasks import TRANSIENT
 
@@ -42,9 +42,19 @@ def agreement_work_redeliver_task(older_than_minutes: int = 15) -> int:
     finals = Agreement.objects.filter(
         final_status=RenderStatus.QUEUED, completed_at__lt=cutoff
     ).values_list("pk", flat=True)[:200]
+    batches = BulkBatch.objects.filter(prepared_at__isnull=True, created_at__lt=cutoff).values_list(
+        "pk", flat=True
+    )[:20]
     with transaction.atomic():
+        for pk in batches:
+            outbox_enqueue("agreements.tasks.bulk_prepare_task", batch_id=pk)
         for pk in versions:
             outbox_enqueue("agreements.tasks.render_version_task", version_id=pk)
         for pk in finals:
             outbox_enqueue("agreements.tasks.render_final_task", agreement_id=pk)
-    return len(versions) + len(finals)
+    return len(batches) + len(versions) + len(finals)
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def bulk_prepare_task(batch_id: int) -> int:
+    return services.bulk_prepare(batch_id=batch_id)

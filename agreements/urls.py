@@ -43,6 +43,10 @@ org_patterns = [
         views.TemplateEditView.as_view(),
         name="agreement_template_edit",
     ),
+    path("agreements/bulk/", views.BulkCreateView.as_view(), name="agreement_bulk_create"),
+    path(
+        "agreements/bulk/<int:batch_pk>/", views.BulkProgressView.as_view(), name="agreement_bulk"
+    ),
     path("seal/", views.SealView.as_view(), name="agreement_seal"),
     path("seal/image/", views.SealImageView.as_view(), name="agreement_seal_image"),
 ]

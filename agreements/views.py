@@ -18,6 +18,7 @@ from agreements.audit import audit_verify
 from agreements.forms import (
     AgreementEditForm,
     AgreementForm,
+    BulkForm,
     ReasonForm,
     SealForm,
     SignForm,
@@ -30,6 +31,7 @@ from agreements.models import (
     AgreementTemplate,
     AgreementVersion,
     AuditEntry,
+    BulkBatch,
     PartyStatus,
     RenderStatus,
     Signature,
@@ -483,3 +485,69 @@ class VerifyView(FormView):
         return self.render_to_response(
             self.get_context_data(form=VerifyForm(), result=result, checked=True)
         )
+
+
+class BulkCreateView(TenantMixin, FormView):
+    """Chamber staff prepare and send many bilateral agreements from one template."""
+
+    template_name = "agreements/bulk_form.html"
+    form_class = BulkForm
+    required_role = Role.STAFF
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        candidates = services.party_candidates(self.tenant)
+        kwargs.update(
+            templates=AgreementTemplate.objects.visible_to(self.organisation).prefetch_related(
+                "versions"
+            ),
+            universities=candidates.filter(kind="university").order_by("name_en"),
+            enterprises=candidates.filter(kind="enterprise").order_by("name_en"),
+        )
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            batch = services.bulk_create(
+                tenant=self.tenant,
+                template_version_id=data["template_version"],
+                university_ids=data["universities"],
+                enterprise_ids=data["enterprises"],
+                effective_date=data["effective_date"],
+                term_months=data["term_months"],
+                focus_areas=data["focus_areas"],
+                reminder_days=data["reminder_days"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        return redirect("agreement_bulk", org_slug=self.organisation.slug, batch_pk=batch.pk)
+
+
+class BulkProgressView(TenantMixin, TemplateView):
+    template_name = "agreements/bulk_progress.html"
+
+    def check_tenant(self) -> None:
+        self.batch = get_object_or_404(
+            BulkBatch.objects.visible_to(self.organisation), pk=self.kwargs["batch_pk"]
+        )
+
+    def get(self, request, *args, **kwargs):
+        progress = services.bulk_progress(self.batch)
+        if request.headers.get("Accept", "").startswith("application/json"):
+            from django.http import JsonResponse
+
+            return JsonResponse({**progress.__dict__, "percent": progress.percent})
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            batch=self.batch,
+            progress=services.bulk_progress(self.batch),
+            agreements=self.batch.agreements.prefetch_related(
+                "parties__organisation", "versions"
+            ).order_by("pk"),
+        )
+        return context

@@ -370,3 +370,56 @@ def test_signature_reminders_go_after_the_interval_at_most_once_a_day(sent, univ
     assert services.signature_reminders_send(today=today + timedelta(days=4)) == 0
     assert services.signature_reminders_send(today=today + timedelta(days=6)) == 1
     assert len([m for m in mail.outbox if "Reminder" in m.subject]) == 2
+
+
+# ------------------------------------------------------------------ bulk
+
+
+def test_bulk_prepares_and_sends_one_agreement_per_pair(
+    chamber_staff, template, university_signer, enterprise_signer, chamber
+):
+    from accounts.models import ChamberMembership
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    more = []
+    for index in range(3):
+        company = OrganisationFactory(name_en=f"Company {index}")
+        ChamberMembership.objects.create(chamber=chamber, member=company, joined_on="2020-01-01")
+        MembershipFactory(organisation=company, is_signatory=True)
+        more.append(company.pk)
+    mail.outbox.clear()
+    batch = services.bulk_create(
+        tenant=tenant_of(chamber_staff),
+        template_version_id=template.current.pk,
+        university_ids=[university_signer.organisation_id],
+        enterprise_ids=[enterprise_signer.organisation_id, *more],
+        effective_date=date(2027, 1, 1),
+        term_months=24,
+        focus_areas=["internship_bases"],
+    )
+    progress = services.bulk_progress(batch)
+    assert progress.total == 4 and progress.prepared == 4 and progress.rendered == 4
+    assert progress.done and progress.percent == 100
+    assert set(batch.agreements.values_list("status", flat=True)) == {AgreementStatus.SENT}
+    assert len([m for m in mail.outbox if "Please sign" in m.subject]) == 8
+    assert services.bulk_prepare(batch_id=batch.pk) == 0  # a second run changes nothing
+    assert batch.agreements.count() == 4
+
+
+def test_bulk_refuses_pairs_it_cannot_send_and_creates_nothing(
+    chamber_staff, template, university_signer, chamber
+):
+    from accounts.models import ChamberMembership
+    from tests.factories import OrganisationFactory
+
+    unsigned = OrganisationFactory(name_en="No Signatory Ltd")
+    ChamberMembership.objects.create(chamber=chamber, member=unsigned, joined_on="2020-01-01")
+    with pytest.raises(ValidationError, match="No Signatory Ltd has no authorised signatory"):
+        services.bulk_create(
+            tenant=tenant_of(chamber_staff),
+            template_version_id=template.current.pk,
+            university_ids=[university_signer.organisation_id],
+            enterprise_ids=[unsigned.pk],
+            effective_date=date(2027, 1, 1),
+        )
+    assert not Agreement.objects.exists()

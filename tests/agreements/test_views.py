@@ -206,3 +206,26 @@ def test_a_staff_member_cannot_upload_the_seal(client_for, enterprise_staff):
 def test_viewers_cannot_draft(client_for, chamber, role):
     viewer = MembershipFactory(organisation=chamber, role=role)
     assert client_for(viewer).get(_url("agreement_create", viewer)).status_code == 403
+
+
+def test_bulk_send_from_the_browser_shows_progress(
+    client_for, chamber_staff, template, university_signer, enterprise_signer
+):
+    client = client_for(chamber_staff)
+    assert client.get(_url("agreement_bulk_create", chamber_staff)).status_code == 200
+    response = client.post(
+        _url("agreement_bulk_create", chamber_staff),
+        {
+            "template_version": template.current.pk,
+            "universities": [university_signer.organisation_id],
+            "enterprises": [enterprise_signer.organisation_id],
+            "effective_date": "2027-01-01",
+            "term_months": "36",
+            "reminder_days": "3",
+        },
+    )
+    assert response.status_code == 302
+    progress = client.get(response["Location"], HTTP_ACCEPT="application/json").json()
+    assert progress["total"] == 1 and progress["done"] is True and progress["percent"] == 100
+    page = client.get(response["Location"]).content.decode()
+    assert "All done" in page
