@@ -229,3 +229,14 @@ def test_bulk_send_from_the_browser_shows_progress(
     assert progress["total"] == 1 and progress["done"] is True and progress["percent"] == 100
     page = client.get(response["Location"]).content.decode()
     assert "All done" in page
+
+
+def test_dashboards_show_waiting_signatures_and_agreements_by_status(
+    client_for, sent, university_signer, chamber_staff
+):
+    page = client_for(university_signer).get(f"/o/{university_signer.organisation.slug}/")
+    html = page.content.decode()
+    assert "Waiting for my signature" in html and sent.title_en in html
+    chamber_page = client_for(chamber_staff).get(f"/o/{chamber_staff.organisation.slug}/")
+    assert "Agreements by status" in chamber_page.content.decode()
+    assert "Waiting for my signature" not in chamber_page.content.decode()
