@@ -7,12 +7,16 @@ self-signed pair is generated once into LASTMILE_SIGNING_DIR and reused.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -26,7 +30,19 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+T = TypeVar("T")
+
 _lock = threading.Lock()
+
+
+def _outside_event_loop(function: Callable[[], T]) -> T:
+    """pyHanko's sync API calls asyncio.run(); under a running loop, use a fresh thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
 
 
 def _generate_self_signed(key_path: Path, cert_path: Path) -> None:
@@ -102,7 +118,8 @@ def pades_sign(pdf: bytes, *, reason: str, location: str = "") -> bytes:
         reason=reason,
         location=location,
     )
-    return signers.sign_pdf(writer, metadata, signer=_signer(key_path, cert_path)).getvalue()
+    signer = _signer(key_path, cert_path)
+    return _outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer).getvalue())
 
 
 @dataclass(frozen=True)
@@ -124,6 +141,6 @@ def pades_check(pdf: bytes) -> SignatureCheck:
         return SignatureCheck(False, False, False, False)
     _, cert_path = key_paths()
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(cert_path))])
-    status = validate_pdf_signature(embedded[-1], context)
+    status = _outside_event_loop(lambda: validate_pdf_signature(embedded[-1], context))
     whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
     return SignatureCheck(True, bool(status.intact and status.valid), bool(status.trusted), whole)
