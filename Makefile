@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test setup system system-test lint format messages worker beat clean
+.PHONY: run test setup system system-test lint format messages worker beat bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -43,6 +43,11 @@ format: $(STAMP)
 messages: $(STAMP)
 	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --no-obsolete
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv
+
+# Figures for the README: PDF rendering and a bulk send through a real worker. Needs the
+# local PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL to point elsewhere).
+bench: $(STAMP) system
+	$(PY) scripts/bench.py
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A config worker --loglevel=info
