@@ -5,13 +5,16 @@ from django.core.management import call_command
 from django.forms.models import model_to_dict
 
 from accounts.models import ChamberMembership, Membership, Organisation, OrganisationKind
+from agreements import services
+from agreements.audit import audit_verify
+from agreements.models import Agreement
 from events.models import Event
 
 
 def _snapshot() -> dict:
     """Every row of every project model, as plain values."""
     snapshot = {}
-    for app in ("accounts", "core", "account", "events"):
+    for app in ("accounts", "core", "account", "events", "agreements"):
         for model in apps.get_app_config(app).get_models():
             snapshot[model._meta.label] = sorted(
                 str(sorted(model_to_dict(row).items(), key=str)) for row in model.objects.all()
@@ -47,6 +50,15 @@ def test_seed_demo_builds_the_article_and_is_idempotent(db):
     attendees = visit.registrations.filter(checked_in_at__isnull=False)
     assert attendees.count() == visit.registrations.count() >= 33
     assert attendees.filter(full_name__contains="Yan Jianjun").exists()
+
+    strategic = Agreement.objects.get(drafted_by=chamber, kind="strategic")
+    assert strategic.status in ("signed", "active") and strategic.event == visit
+    assert strategic.parties.count() == 3 and strategic.final_sha256
+    assert services.agreement_verify_pdf(strategic.final_pdf.read()).agreement == strategic
+    bilateral = Agreement.objects.filter(kind="university_enterprise")
+    assert bilateral.count() == 19
+    assert len(set(bilateral.values_list("status", flat=True))) >= 4  # a mix of states
+    assert all(audit_verify(a).ok for a in Agreement.objects.all())
 
     printed = out.getvalue()
     for kind in ("chamber", "university", "enterprise"):
