@@ -363,7 +363,7 @@ class Signature(models.Model):
 class AuditAction(models.TextChoices):
     CREATED = "created", _("Created")
     EDITED = "edited", _("Edited")
-    SENT = "sent", _("Sent for signature")
+    SENT = "sent", _("Sent to the signatories")
     VIEWED = "viewed", _("Viewed")
     SIGNED = "signed", _("Signed")
     DECLINED = "declined", _("Declined")
