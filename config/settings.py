@@ -236,6 +236,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a "kind" choice field; name their enums apart in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "accounts.models.OrganisationKind",
+        "AgreementKindEnum": "agreements.models.AgreementKind",
+    },
 }
 
 # Security: strict whenever DEBUG is off (each can be relaxed from the environment).

@@ -51,8 +51,15 @@ class EventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["host"].queryset = hosts if hosts is not None else Organisation.objects.none()
         self.fields["host"].empty_label = _("— Held at our own premises —")
-        self.fields["capacity"].validators.append(MinValueValidator(1))
-        self.fields["capacity"].widget.attrs["min"] = 1
+        # The model field allows 0 (PositiveIntegerField); an event needs at least one
+        # place. Replace the form's ">= 0" check rather than adding a second, clashing one.
+        capacity = self.fields["capacity"]
+        capacity.min_value = 1
+        capacity.validators = [
+            *(v for v in capacity.validators if not isinstance(v, MinValueValidator)),
+            MinValueValidator(1),
+        ]
+        capacity.widget.attrs["min"] = 1
         if self.instance.pk:
             tz = self.instance.tz
             for name in ("starts_at", "ends_at", "registration_deadline"):
@@ -153,6 +160,7 @@ class WalkInForm(RegistrationForm):
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].empty_label = _("— Choose an organisation —")
 
 
 class CancelForm(forms.Form):
@@ -169,7 +177,8 @@ class MinutesForm(forms.Form):
         label=_("Minutes"),
         required=False,
         max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 10}),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("What was discussed, what was agreed, and who follows up."),
     )
 
 

@@ -115,6 +115,10 @@ class Event(models.Model):
         return timezone.localtime(self.ends_at, self.tz)
 
     @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+    @property
     def registration_open(self) -> bool:
         if self.status != EventStatus.PUBLISHED:
             return False
@@ -264,7 +268,9 @@ class PhotoQuerySet(models.QuerySet):
 
 class EventPhoto(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=UploadTo("event-photos"), validators=[validate_photo])
+    image = models.ImageField(
+        _("photo"), upload_to=UploadTo("event-photos"), validators=[validate_photo]
+    )
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -191,7 +191,11 @@ def invitable_organisations(tenant: Tenant):
 def event_invite(
     *, tenant: Tenant, event_id: int, organisation_ids: list[int]
 ) -> list[EventInvitation]:
-    """Invite organisations (new ones only); their members are emailed once published."""
+    """Invite organisations (new ones only); their members are emailed once published.
+
+    The host needs no invitation (it already sees the event and may register), so it is
+    skipped, e.g. when "invite all shown" includes it.
+    """
     tenant.require(Role.STAFF)
     event = _organiser_event(tenant, event_id, lock=True)
     if event.status in (EventStatus.CANCELLED, EventStatus.COMPLETED):
@@ -200,6 +204,7 @@ def event_invite(
     if allowed.count() != len(set(organisation_ids)):
         raise ValidationError(_("You can only invite organisations in your network."))
     already = set(event.invitations.values_list("organisation_id", flat=True))
+    already.add(event.host_id)
     invitations = EventInvitation.objects.bulk_create(
         [
             EventInvitation(event=event, organisation=organisation, invited_by=tenant.user)

@@ -14,7 +14,13 @@ from core.files import serve_private_file
 from core.forms import apply_validation_error
 from events.exports import attendees_csv, badge_export_request
 from events.forms import CheckInForm, WalkInForm
-from events.models import BadgeExport, ExportStatus, Registration, RegistrationStatus
+from events.models import (
+    BadgeExport,
+    EventStatus,
+    ExportStatus,
+    Registration,
+    RegistrationStatus,
+)
 from events.registrations import (
     registering_organisations,
     registration_check_in,
@@ -57,8 +63,17 @@ class CheckInView(EventMixin, TemplateView):
             expected=confirmed.count(),
             walk_in_form=kwargs.get("walk_in_form")
             or WalkInForm(organisations=self.organisations()),
+            closed_notice=self.closed_notice(),
         )
         return context
+
+    def closed_notice(self) -> str:
+        """Why check-in is closed, or "" while the event is published."""
+        return {
+            EventStatus.DRAFT: _("Check-in opens when the event is published."),
+            EventStatus.COMPLETED: _("Check-in is closed: this event is completed."),
+            EventStatus.CANCELLED: _("Check-in is closed: this event is cancelled."),
+        }.get(self.event.status, "")
 
     def post(self, request, *args, **kwargs):
         form = CheckInForm(request.POST)
@@ -100,6 +115,9 @@ def _keep_query(request) -> str:
 
 class WalkInView(CheckInView):
     def post(self, request, *args, **kwargs):
+        if notice := self.closed_notice():
+            messages.error(request, notice)
+            return redirect(self.event_url("event_check_in"))
         form = WalkInForm(request.POST, organisations=self.organisations())
         if form.is_valid():
             data = dict(form.cleaned_data)

@@ -243,11 +243,16 @@ class InviteView(EventMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = InviteFilterForm(self.request.GET or None)
-        invited = set(self.event.invitations.values_list("organisation_id", flat=True))
+        invitations = list(self.event.invitations.select_related("organisation"))
+        by_organisation = {inv.organisation_id: inv for inv in invitations}
+        candidates = [(org, by_organisation.get(org.pk)) for org in self.candidates(form)]
+        shown = {org.pk for org, _invitation in candidates}
         context.update(
             filter_form=form,
-            candidates=[(org, org.pk in invited) for org in self.candidates(form)],
-            invitations=self.event.invitations.select_related("organisation"),
+            candidates=candidates,
+            invitations=invitations,
+            # Invitations the table does not show (filtered out or no longer in the network).
+            other_invitations=[inv for inv in invitations if inv.organisation_id not in shown],
             query=self.request.GET.urlencode(),
         )
         return context

@@ -110,6 +110,16 @@ def test_inviting_all_members_and_emailing_their_people_on_publish(
     assert len(mail.outbox) == 30
 
 
+def test_the_host_is_never_invited(event_factory, chamber_staff, university, enterprise):
+    event = event_factory(host=university)
+    created = services.event_invite(
+        tenant=tenant_of(chamber_staff),
+        event_id=event.pk,
+        organisation_ids=[university.pk, enterprise.pk],
+    )
+    assert [invitation.organisation for invitation in created] == [enterprise]
+
+
 def test_organisations_outside_the_network_cannot_be_invited(event_factory, chamber_staff):
     event = event_factory()
     with pytest.raises(ValidationError):

@@ -1,8 +1,10 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.models import Role
 from events.models import BadgeExport, Event, Registration
@@ -80,6 +82,34 @@ def test_bad_event_input_is_refused(client_for, chamber_staff, field, value, mes
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Event.objects.exists()
+
+
+def test_a_negative_capacity_gets_one_clear_message(client_for, chamber_staff):
+    response = client_for(chamber_staff).post(
+        f"/o/{chamber_staff.organisation.slug}/events/new/",
+        {
+            "title_en": "x",
+            "starts_at": "2030-11-21T14:00",
+            "ends_at": "2030-11-21T17:00",
+            "timezone": "Asia/Shanghai",
+            "capacity": "-5",
+        },
+    )
+    assert response.context["form"].errors["capacity"] == [
+        "Ensure this value is greater than or equal to 1."
+    ]
+
+
+def test_mark_completed_is_offered_only_once_the_event_has_started(
+    client_for, published_event, chamber_staff
+):
+    client = client_for(chamber_staff)
+    url = _base(chamber_staff, published_event)
+    assert "Mark completed" not in client.get(url).content.decode()
+    Event.objects.filter(pk=published_event.pk).update(
+        starts_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert "Mark completed" in client.get(url).content.decode()
 
 
 def test_capacity_below_registrations_in_the_form(client_for, published_event, chamber_staff, rep):
@@ -236,6 +266,50 @@ def test_walk_in_at_the_door(client_for, published_event, chamber_staff, enterpr
     )
     assert "Select a valid choice" in response.content.decode()
     assert Registration.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_check_in_of_a_finished_event_says_it_is_closed(
+    client_for, published_event, chamber_staff, enterprise, status
+):
+    Event.objects.filter(pk=published_event.pk).update(status=status)
+    client = client_for(chamber_staff)
+    url = _base(chamber_staff, published_event) + "check-in/"
+    page = client.get(url).content.decode()
+    assert f"Check-in is closed: this event is {status}." in page
+    assert 'id="code-form"' not in page
+    assert "walk-in/" not in page
+    response = client.post(
+        url + "walk-in/",
+        {"full_name": "王强", "email": "wq@example.com", "organisation": enterprise.pk},
+        follow=True,
+    )
+    assert f"Check-in is closed: this event is {status}." in response.content.decode()
+    assert not Registration.objects.exists()
+
+
+def test_walk_in_organisation_has_a_plain_empty_choice(client_for, published_event, chamber_staff):
+    page = client_for(chamber_staff).get(_base(chamber_staff, published_event) + "check-in/")
+    assert "— Choose an organisation —" in page.content.decode()
+    assert "---------" not in page.content.decode()
+
+
+def test_invite_page_marks_the_host_and_lists_each_invitation_once(
+    client_for, published_event, chamber_staff, university, enterprise
+):
+    page = client_for(chamber_staff).get(_base(chamber_staff, published_event) + "invitations/")
+    html = page.content.decode()
+    assert f'value="{university.pk}"' not in html  # no checkbox for the host…
+    assert ">Host</span>" in html  # …but a badge
+    invitation = published_event.invitations.get(organisation=enterprise)
+    assert html.count(f'form="withdraw-{invitation.pk}"') == 1
+    assert "return confirm(" in html
+
+
+def test_new_agenda_rows_can_be_deleted_too(client_for, published_event, chamber_staff):
+    page = client_for(chamber_staff).get(_base(chamber_staff, published_event) + "agenda/")
+    template = page.content.decode().split('<template id="agenda-empty">')[1]
+    assert 'name="agenda-__prefix__-DELETE"' in template.split("</template>")[0]
 
 
 def test_csv_badges_certificate_and_verify(
