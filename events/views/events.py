@@ -318,6 +318,14 @@ class FollowUpView(EventMixin, TemplateView):
             event=self.event
         )
         context["figures"] = services.attendance_figures(self.event) if self.is_organiser else None
+        # Filled by the agreements app through its reverse relation (no import: the
+        # dependency points from agreements to events), scoped like everything else.
+        signed_here = getattr(self.event, "agreements", None)
+        context["agreements"] = (
+            signed_here.visible_to(self.organisation).prefetch_related("parties__organisation")
+            if signed_here is not None
+            else []
+        )
         return context
 
     def post(self, request, *args, **kwargs):

@@ -240,3 +240,31 @@ def test_dashboards_show_waiting_signatures_and_agreements_by_status(
     chamber_page = client_for(chamber_staff).get(f"/o/{chamber_staff.organisation.slug}/")
     assert "Agreements by status" in chamber_page.content.decode()
     assert "Waiting for my signature" not in chamber_page.content.decode()
+
+
+def test_the_event_follow_up_lists_agreements_signed_there(
+    client_for, draft, chamber_staff, university_signer
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events import services as event_services
+    from tests.conftest import tenant_of
+
+    start = timezone.now() + timedelta(days=3)
+    event = event_services.event_create(
+        tenant=tenant_of(chamber_staff),
+        title_en="Visit",
+        title_zh="走访",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=10,
+    )
+    agreement = draft(event=event)
+    page = client_for(chamber_staff).get(
+        reverse(
+            "event_follow_up", kwargs={"org_slug": chamber_staff.organisation.slug, "pk": event.pk}
+        )
+    )
+    assert agreement.title_en in page.content.decode()
