@@ -41,7 +41,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 messages: $(STAMP)
-	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --no-obsolete
+	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=var --ignore=scripts --no-obsolete
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv
 
 # Figures for the README: PDF rendering and a bulk send through a real worker. Needs the
