@@ -86,12 +86,44 @@ class AgreementForm(forms.Form):
 
 
 class AgreementEditForm(forms.Form):
+    """A draft can change in every respect; once sent, only its text and reminders."""
+
+    title_en = forms.CharField(label=_("Title in English"), max_length=200)
+    title_zh = forms.CharField(label=_("Title in Chinese"), max_length=200, required=False)
+    focus_areas = forms.MultipleChoiceField(
+        label=_("Focus areas"),
+        choices=FocusArea.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, help_text=_("Separated by commas."), max_length=400
+    )
+    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
+    term_months = forms.IntegerField(
+        label=_("Or a term in months"), required=False, min_value=1, max_value=600
+    )
+    signing_order = forms.ChoiceField(label=_("Signing order"), choices=SigningOrder.choices)
     body = forms.CharField(
         label=_("Text"), widget=forms.Textarea(attrs={"rows": 18}), max_length=100_000
     )
     reminder_days = forms.IntegerField(
         label=_("Remind signatories after (days)"), min_value=1, max_value=60
     )
+
+    SENT_FIELDS = ("body", "reminder_days")
+
+    def __init__(self, *args, draft: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not draft:
+            for name in list(self.fields):
+                if name not in self.SENT_FIELDS:
+                    del self.fields[name]
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data["tags"]
+        return [tag.strip() for tag in raw.replace("，", ",").split(",") if tag.strip()]
 
 
 class SignForm(forms.Form):

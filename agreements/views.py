@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -199,8 +201,26 @@ class AgreementEditView(AgreementMixin, FormView):
     required_role = Role.STAFF
     drafter_only = True
 
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "draft": self.agreement.status == AgreementStatus.DRAFT,
+        }
+
     def get_initial(self):
-        return {"body": self.agreement.body, "reminder_days": self.agreement.reminder_days}
+        agreement = self.agreement
+        return {
+            "title_en": agreement.title_en,
+            "title_zh": agreement.title_zh,
+            "focus_areas": agreement.focus_areas,
+            "tags": ", ".join(agreement.tags),
+            "effective_date": agreement.effective_date,
+            "end_date": agreement.end_date,
+            "term_months": agreement.term_months,
+            "signing_order": agreement.signing_order,
+            "body": agreement.body,
+            "reminder_days": agreement.reminder_days,
+        }
 
     def form_valid(self, form):
         try:
@@ -342,8 +362,6 @@ class RenderStatusView(AgreementMixin, View):
     """JSON for the page that waits for a PDF to render."""
 
     def get(self, request, *args, **kwargs):
-        from django.http import JsonResponse
-
         version = self.agreement.current_version
         return JsonResponse(
             {
@@ -455,8 +473,14 @@ class VerifyView(FormView):
     form_class = VerifyForm
 
     def post(self, request, *args, **kwargs):
-        from django.conf import settings
-
+        # A public endpoint that hashes uploads: a gentle per-address limit.
+        key = f"verify:{client_ip(request)}"
+        cache.add(key, 0, timeout=600)
+        if cache.incr(key) > settings.VERIFY_RATE_PER_10_MIN:
+            context = self.get_context_data(
+                upload_error=_("Too many checks from your address. Try again in a few minutes.")
+            )
+            return self.render_to_response(context, status=429)
         # Refuse an oversized upload before reading it, by its declared length.
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > settings.VERIFY_MAX_BYTES + 64 * 1024:
@@ -467,8 +491,6 @@ class VerifyView(FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        from django.conf import settings
-
         upload = form.cleaned_data["file"]
         if upload.size > settings.VERIFY_MAX_BYTES:
             form.add_error(
@@ -536,8 +558,6 @@ class BulkProgressView(TenantMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         progress = services.bulk_progress(self.batch)
         if request.headers.get("Accept", "").startswith("application/json"):
-            from django.http import JsonResponse
-
             return JsonResponse({**progress.__dict__, "percent": progress.percent})
         return super().get(request, *args, **kwargs)
 

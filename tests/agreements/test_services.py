@@ -423,3 +423,49 @@ def test_bulk_refuses_pairs_it_cannot_send_and_creates_nothing(
             effective_date=date(2027, 1, 1),
         )
     assert not Agreement.objects.exists()
+
+
+# ------------------------------------------------------------------ PDFs
+
+
+def _fonts(reader: PdfReader) -> set[str]:
+    names = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            names.add(str(font.get_object()["/BaseFont"]))
+    return names
+
+
+def test_agreement_pdfs_set_chinese_in_a_real_cjk_font(sent):
+    reader = PdfReader(io.BytesIO(sent.current_version.pdf.read()))
+    assert any("CJK" in name for name in _fonts(reader)), _fonts(reader)
+
+
+def test_rendering_reaches_nothing_outside_even_if_a_body_slipped_through(sent, tmp_path):
+    """WeasyPrint's fetcher serves only our static files: no file://, no network."""
+    from agreements.pdf import version_pdf
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    version = sent.current_version
+    version.body = (
+        f'<p>x</p><img src="file://{secret}"><link rel="stylesheet" href="file://{secret}">'
+        '<img src="http://127.0.0.1:9/tracker.png"><object data="file:///etc/passwd"></object>'
+    )
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(version_pdf(version))).pages)
+    assert "TOP-SECRET" not in text and "root:" not in text
+
+
+def test_the_seal_is_placed_on_the_signature_page(sent, university_signer, enterprise_signer):
+    from django.core.files.base import ContentFile
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (160, 160), (210, 20, 20, 220)).save(buffer, "PNG")
+    university = university_signer.organisation
+    university.seal.save("seal.png", ContentFile(buffer.getvalue()))
+    sign(university_signer, sent)
+    sign(enterprise_signer, sent)
+    sent.refresh_from_db()
+    reader = PdfReader(io.BytesIO(sent.final_pdf.read()))
+    images = [image for page in reader.pages for image in page.images]
+    assert images, "the seal image is on the signature page"

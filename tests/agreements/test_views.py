@@ -268,3 +268,47 @@ def test_the_event_follow_up_lists_agreements_signed_there(
         )
     )
     assert agreement.title_en in page.content.decode()
+
+
+def test_a_draft_is_edited_in_full_and_a_sent_one_only_in_its_text(
+    client_for, draft, chamber_staff
+):
+    agreement = draft()
+    client = client_for(chamber_staff)
+    url = _url("agreement_edit", chamber_staff, agreement)
+    response = client.post(
+        url,
+        {
+            "title_en": "Renamed",
+            "title_zh": "新名称",
+            "tags": "a, b",
+            "effective_date": "2027-02-01",
+            "term_months": "12",
+            "signing_order": "sequential",
+            "body": "<p>New text</p>",
+            "reminder_days": "5",
+        },
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert (agreement.title_en, agreement.tags, agreement.signing_order) == (
+        "Renamed",
+        ["a", "b"],
+        "sequential",
+    )
+    assert agreement.body == "<p>New text</p>"
+    from agreements import services
+    from tests.conftest import tenant_of
+
+    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    page = client.get(url).content.decode()
+    assert 'name="title_en"' not in page and 'name="body"' in page
+
+
+def test_verify_is_rate_limited_per_address(client, db, settings):
+    settings.VERIFY_RATE_PER_10_MIN = 2
+    for _ in range(2):
+        response = client.post(reverse("agreement_verify"), {"file": SimpleUploadedFile("a", b"x")})
+        assert response.status_code == 200
+    response = client.post(reverse("agreement_verify"), {"file": SimpleUploadedFile("a", b"x")})
+    assert response.status_code == 429 and "Too many checks" in response.content.decode()
