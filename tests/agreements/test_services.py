@@ -469,3 +469,22 @@ def test_the_seal_is_placed_on_the_signature_page(sent, university_signer, enter
     reader = PdfReader(io.BytesIO(sent.final_pdf.read()))
     images = [image for page in reader.pages for image in page.images]
     assert images, "the seal image is on the signature page"
+
+
+def test_verify_agreement_command(sent, university_signer, enterprise_signer, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    sign(university_signer, sent)
+    sign(enterprise_signer, sent)
+    sent.refresh_from_db()
+    good = tmp_path / "good.pdf"
+    good.write_bytes(sent.final_pdf.read())
+    out = io.StringIO()
+    call_command("verify_agreement", str(good), stdout=out)
+    printed = out.getvalue()
+    assert sent.title_en in printed and "Platform signature: intact" in printed
+    assert "Zeta Group" in printed
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(good.read_bytes() + b"\n% appended")
+    with pytest.raises(CommandError, match="Not an executed Lastmile agreement"):
+        call_command("verify_agreement", str(bad))
