@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import Case, When
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -122,7 +123,10 @@ class AgreementCreateView(TenantMixin, FormView):
             templates=AgreementTemplate.objects.visible_to(self.organisation).prefetch_related(
                 "versions"
             ),
-            parties=services.party_candidates(self.tenant).order_by("kind", "name_en"),
+            parties=services.party_candidates(self.tenant).order_by(
+                Case(When(kind="chamber", then=0), When(kind="university", then=1), default=2),
+                "name_en",
+            ),
             events=Event.objects.visible_to(self.organisation).order_by("-starts_at")[:50],
         )
         return kwargs
