@@ -10,8 +10,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, Sector
-from events.models import AgendaItem, Event, EventPhoto, Registration
+from events.models import TIMEZONE_CHOICES, AgendaItem, Event, EventPhoto, Registration
 
+COMMON_TIMEZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+)
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -60,6 +72,12 @@ class EventForm(forms.ModelForm):
             MinValueValidator(1),
         ]
         capacity.widget.attrs["min"] = 1
+        # Where our users' events happen first; every other zone after.
+        common = [(zone, zone) for zone in COMMON_TIMEZONES]
+        self.fields["timezone"].choices = [
+            (_("Common"), common),
+            (_("All time zones"), [c for c in TIMEZONE_CHOICES if c[0] not in COMMON_TIMEZONES]),
+        ]
         if self.instance.pk:
             tz = self.instance.tz
             for name in ("starts_at", "ends_at", "registration_deadline"):
