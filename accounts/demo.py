@@ -168,19 +168,31 @@ def _person(person: Person, organisation: Organisation) -> User:
     return user
 
 
+# Plausible names for each member enterprise's general manager (the demo's signatories).
+REPRESENTATIVES = [
+    "陈建国 Chen Jianguo", "林晓燕 Lin Xiaoyan", "黄志强 Huang Zhiqiang", "周婷 Zhou Ting",
+    "吴海峰 Wu Haifeng", "徐静 Xu Jing", "孙立伟 Sun Liwei", "马晓东 Ma Xiaodong",
+    "朱丽娟 Zhu Lijuan", "胡斌 Hu Bin", "郭宏 Guo Hong", "何雪梅 He Xuemei",
+    "高峰 Gao Feng", "罗敏 Luo Min", "梁文涛 Liang Wentao", "宋佳 Song Jia",
+    "郑浩 Zheng Hao", "谢芳 Xie Fang", "韩冰 Han Bing", "唐磊 Tang Lei",
+    "冯雅琴 Feng Yaqin", "董明 Dong Ming", "程刚 Cheng Gang", "曹颖 Cao Ying",
+    "袁野 Yuan Ye", "邓超 Deng Chao", "许丹 Xu Dan", "傅晨 Fu Chen", "沈洁 Shen Jie",
+]  # fmt: skip
+
+
 def _enterprise_representatives() -> list[Person]:
     """One authorised signatory for each member enterprise besides Zeta Group."""
     return [
         Person(
             f"rep.{slug}",
-            f"{name_en} representative",
+            REPRESENTATIVES[index % len(REPRESENTATIVES)],
             "General Manager",
             slug,
             Role.ADMIN,
             is_signatory=True,
             demo_login=False,
         )
-        for slug, name_en, _zh, _sector in ENTERPRISES[1:]
+        for index, (slug, _en, _zh, _sector) in enumerate(ENTERPRISES[1:])
     ]
 
 

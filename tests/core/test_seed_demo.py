@@ -48,7 +48,9 @@ def test_seed_demo_builds_the_article_and_is_idempotent(db):
     assert visit.agenda_items.count() == 7
     assert visit.invitations.count() == 31
     attendees = visit.registrations.filter(checked_in_at__isnull=False)
-    assert attendees.count() == visit.registrations.count() >= 33
+    registered = visit.registrations.count()
+    assert registered >= 33 and registered - 5 <= attendees.count() < registered  # a few absent
+    assert not visit.registrations.filter(created_at__gte=visit.starts_at).exists()
     assert attendees.filter(full_name__contains="Yan Jianjun").exists()
 
     strategic = Agreement.objects.get(drafted_by=chamber, kind="strategic")
