@@ -153,6 +153,10 @@ class DraftSerializer(serializers.Serializer):
     parties = DraftPartySerializer(many=True, min_length=2, max_length=20)
 
 
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class AgreementScopedMixin(TenantAPIMixin):
     def get_serializer_context(self):
         return {"request": self.request, "view": self, "tenant": self.tenant}
@@ -217,10 +221,14 @@ class AgreementAction(AgreementScopedMixin, APIView):
         if self.action == "send":
             services.agreement_send(tenant=self.tenant, agreement_id=agreement.pk)
         else:
+            incoming = WithdrawSerializer(
+                data=request.data if isinstance(request.data, dict) else {"reason": None}
+            )
+            incoming.is_valid(raise_exception=True)
             services.agreement_withdraw(
                 tenant=self.tenant,
                 agreement_id=agreement.pk,
-                reason=str(request.data.get("reason", ""))[:2000],
+                reason=incoming.validated_data["reason"],
             )
         agreement = self.agreement()
         return Response(AgreementSerializer(agreement, context=self.get_serializer_context()).data)

@@ -8,6 +8,7 @@ lock, so two steps at the same moment still form one chain.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +21,22 @@ from agreements.models import Agreement, AuditEntry
 GENESIS = "0" * 64
 
 
+def normalise_ip(value: str | None) -> str | None:
+    """The address as the database will store it (so hashes match), or None if not one."""
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value.strip()).compressed
+    except ValueError:
+        return None
+
+
 def _entry_hash(entry: AuditEntry) -> str:
     payload = {
         "agreement": entry.agreement_id,
         "sequence": entry.sequence,
         "action": entry.action,
-        "actor": entry.actor_id,
+        "actor": entry.actor_ref,
         "actor_name": entry.actor_name,
         "organisation_name": entry.organisation_name,
         "detail": entry.detail,
@@ -53,13 +64,14 @@ def audit_append(
     last = agreement.audit.order_by("-sequence").first()
     entry = AuditEntry(
         agreement=agreement,
+        actor_ref=getattr(actor, "pk", None),
         sequence=(last.sequence + 1) if last else 1,
         action=action,
         actor=actor,
         actor_name=getattr(actor, "full_name", "") or "",
         organisation_name=(organisation.name_en if organisation else ""),
         detail=json.loads(json.dumps(detail or {}, default=str)),
-        ip_address=ip_address,
+        ip_address=normalise_ip(ip_address),
         created_at=timezone.now(),
         previous_hash=last.entry_hash if last else GENESIS,
     )

@@ -173,6 +173,8 @@ class Agreement(models.Model):
         _("remind signatories after (days)"), default=3
     )
     body = models.TextField(_("text"), max_length=100_000)
+    # While a draft: the text as written, placeholders and all; `body` is it filled in.
+    body_source = models.TextField(blank=True, max_length=100_000)
     status = models.CharField(
         _("status"), max_length=20, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
     )
@@ -299,6 +301,7 @@ class Party(models.Model):
         max_length=10, choices=PartyStatus.choices, default=PartyStatus.WAITING
     )
     decline_reason = models.TextField(blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)  # asked to sign (this version)
     last_reminded_on = models.DateField(null=True, blank=True)
 
     objects = PartyQuerySet.as_manager()
@@ -372,6 +375,8 @@ class AuditAction(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     TERMINATED = "terminated", _("Terminated")
     VOIDED = "voided", _("Signatures voided")
+    RENDERED = "rendered", _("Document rendered")
+    FINALISED = "finalised", _("Executed PDF issued")
     ACTIVATED = "activated", _("Became active")
     EXPIRED = "expired", _("Expired")
 
@@ -390,6 +395,7 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    actor_ref = models.PositiveBigIntegerField(null=True, blank=True)  # hashed; survives deletion
     actor_name = models.CharField(max_length=150, blank=True)
     organisation_name = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)

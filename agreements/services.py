@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import hashlib
 import io
 from collections.abc import Iterable, Sequence
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -32,9 +33,9 @@ from accounts.models import (
     Role,
     User,
 )
-from accounts.tenancy import Tenant
+from accounts.tenancy import Tenant, tenant_for_task
 from agreements import text
-from agreements.audit import audit_append
+from agreements.audit import audit_append, normalise_ip
 from agreements.models import (
     OPEN_FOR_SIGNING,
     Agreement,
@@ -95,7 +96,11 @@ def template_create(*, tenant: Tenant, name: str, kind: str, body: str) -> Agree
         raise ValidationError({"name": _("You already have a template with this name.")})
     template = AgreementTemplate(organisation=tenant.organisation, name=name, kind=kind)
     template.full_clean(exclude=["organisation"])
-    template.save()
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError as exc:  # the same name saved a moment ago
+        raise ValidationError({"name": _("You already have a template with this name.")}) from exc
     TemplateVersion.objects.create(
         template=template, number=1, body=cleaned, created_by=tenant.user
     )
@@ -104,7 +109,12 @@ def template_create(*, tenant: Tenant, name: str, kind: str, body: str) -> Agree
 
 @transaction.atomic
 def template_update(
-    *, tenant: Tenant, template_id: int, body: str, name: str | None = None
+    *,
+    tenant: Tenant,
+    template_id: int,
+    body: str,
+    name: str | None = None,
+    kind: str | None = None,
 ) -> TemplateVersion:
     """A new version of the text; agreements drafted from older versions keep theirs."""
     tenant.require(Role.STAFF)
@@ -120,6 +130,11 @@ def template_update(
             raise ValidationError({"name": _("You already have a template with this name.")})
         template.name = name
         template.save(update_fields=["name"])
+    if kind and kind != template.kind:
+        if kind not in AgreementKind.values:
+            raise ValidationError({"kind": _("Choose a kind from the list.")})
+        template.kind = kind
+        template.save(update_fields=["kind"])
     current = template.current
     if current and current.body == cleaned:
         return current
@@ -177,6 +192,13 @@ def _resolve_parties(tenant: Tenant, kind: str, specs: Sequence[PartySpec]) -> l
         signatories = signatories_of(organisation)
         if spec.signatory_id:
             membership = signatories.filter(user_id=spec.signatory_id).first()
+            if membership is None:
+                raise ValidationError(
+                    {
+                        "parties": _("The person chosen is not an authorised signatory of %(org)s.")
+                        % {"org": organisation.display_name}
+                    }
+                )
         else:
             membership = signatories.first()
         if membership is None:
@@ -235,6 +257,16 @@ def _bilingual_labels(agreement: Agreement) -> str:
     return f"{chinese} ({english})" if chinese and chinese != english else english
 
 
+def _end_from_term(fields: dict[str, Any]) -> None:
+    """A term in months fixes the end date (the day before the same date N months on)."""
+    effective, months = fields.get("effective_date"), fields.get("term_months")
+    if effective and months and not fields.get("end_date"):
+        month_index = effective.month - 1 + months
+        year, month = effective.year + month_index // 12, month_index % 12 + 1
+        day = min(effective.day, calendar.monthrange(year, month)[1])
+        fields["end_date"] = date(year, month, day) - timedelta(days=1)
+
+
 def _placeholder_values(agreement: Agreement, parties: Iterable[Party]) -> dict[str, str]:
     names = [
         f"{p.organisation.name_zh} ({p.organisation.name_en})"
@@ -242,10 +274,10 @@ def _placeholder_values(agreement: Agreement, parties: Iterable[Party]) -> dict[
         else p.organisation.name_en
         for p in parties
     ]
-    if agreement.end_date:
-        term = f"{agreement.effective_date:%Y-%m-%d} – {agreement.end_date:%Y-%m-%d}"
-    elif agreement.term_months:
+    if agreement.term_months:
         term = f"{agreement.term_months} months / {agreement.term_months} 个月"
+    elif agreement.end_date:
+        term = f"{agreement.effective_date:%Y-%m-%d} – {agreement.end_date:%Y-%m-%d}"
     else:
         term = ""
     return {
@@ -272,6 +304,7 @@ def agreement_draft(
     """A draft from a template version (placeholders filled) or from a body of its own."""
     tenant.require(Role.STAFF)
     _check_fields(fields)
+    _end_from_term(fields)
     template_version = None
     if template_version_id is not None:
         template_version = TemplateVersion.objects.visible_to(tenant.organisation).get(
@@ -298,9 +331,9 @@ def agreement_draft(
         for index, (org, user) in enumerate(resolved, start=1)
     ]
     source = body if body is not None else (template_version.body if template_version else "")
-    cleaned = text.check_body(source)
-    agreement.body = text.fill(cleaned, _placeholder_values(agreement, party_rows))
-    agreement.save(update_fields=["body"])
+    agreement.body_source = text.check_body(source)
+    agreement.body = text.fill(agreement.body_source, _placeholder_values(agreement, party_rows))
+    agreement.save(update_fields=["body", "body_source"])
     audit_append(
         agreement,
         AuditAction.CREATED,
@@ -327,23 +360,32 @@ def _drafted(tenant: Tenant, agreement_id: int, *, lock: bool = True) -> Agreeme
 def agreement_update(
     *, tenant: Tenant, agreement_id: int, body: str | None = None, **fields: Any
 ) -> Agreement:
-    """Edit a draft freely. After sending, a change of text makes a new version and voids
-    the signatures on the old one, telling those who had signed."""
+    """Edit a draft freely: its text keeps its placeholders, filled again on every save.
+    After sending, only the text (filled, no placeholders) and the reminder interval
+    change; a change of text makes a new version and voids the signatures on the old one,
+    telling those who had signed. Sets `agreement.new_version` to say whether it did."""
     tenant.require(Role.STAFF)
     agreement = _drafted(tenant, agreement_id)
+    agreement.new_version = False
     if agreement.status not in (AgreementStatus.DRAFT, *OPEN_FOR_SIGNING):
         raise ValidationError(_("This agreement can no longer be changed."))
-    _check_fields({**fields})
-    if agreement.status != AgreementStatus.DRAFT and set(fields) - {"reminder_days"}:
+    draft = agreement.status == AgreementStatus.DRAFT
+    if not draft and set(fields) - {"reminder_days"}:
         raise ValidationError(_("Once sent, only the text and the reminder interval can change."))
-    changed = [name for name, value in fields.items() if getattr(agreement, name) != value]
+    _check_fields(fields)
+    before = {name: getattr(agreement, name) for name in (*fields, "end_date")}
     for name, value in fields.items():
         setattr(agreement, name, value)
-    new_body = agreement.body
-    if body is not None:
-        new_body = text.check_body(body)
-    if new_body != agreement.body:
+    term_given = "term_months" in fields or "effective_date" in fields
+    if draft and term_given and agreement.term_months and not fields.get("end_date"):
+        derived = {"effective_date": agreement.effective_date, "term_months": agreement.term_months}
+        _end_from_term(derived)
+        agreement.end_date = derived["end_date"]
+    changed = [name for name, value in before.items() if getattr(agreement, name) != value]
+    new_body, new_source = _updated_body(agreement, body, draft=draft)
+    if new_body != agreement.body or new_source != agreement.body_source:
         changed.append("body")
+    agreement.body_source = new_source
     if not changed:
         return agreement
     agreement.body = new_body
@@ -354,11 +396,32 @@ def agreement_update(
         AuditAction.EDITED,
         actor=tenant.user,
         organisation=tenant.organisation,
-        detail={"fields": changed},
+        detail={"fields": sorted(set(changed))},
     )
-    if agreement.status in OPEN_FOR_SIGNING and "body" in changed:
+    if not draft and "body" in changed:
         _new_version(agreement, tenant)
+        agreement.new_version = True
     return agreement
+
+
+def _updated_body(agreement: Agreement, body: str | None, *, draft: bool) -> tuple[str, str]:
+    """(filled text, source) after an edit. A draft keeps its source, placeholders and
+    all, and is filled again with the current fields; a sent agreement's text is edited as
+    filled text, where a placeholder would stay unfilled, so it is refused."""
+    if draft:
+        source = agreement.body_source or agreement.body
+        if body is not None:
+            source = text.check_body(body)
+        values = _placeholder_values(agreement, agreement.parties.all())
+        return text.fill(source, values), source
+    if body is None:
+        return agreement.body, agreement.body_source
+    new_body = text.check_body(body)
+    if text.has_placeholders(new_body):
+        raise ValidationError(
+            {"body": _("Placeholders can only be used while the agreement is a draft.")}
+        )
+    return new_body, agreement.body_source
 
 
 def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
@@ -373,7 +436,7 @@ def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
             Signature.objects.valid().filter(version=previous).select_related("signer", "party")
         )
         Signature.objects.valid().filter(version=previous).update(voided_at=now)
-        agreement.parties.update(status=PartyStatus.WAITING)
+        agreement.parties.update(status=PartyStatus.WAITING, requested_at=None)
     version = AgreementVersion.objects.create(
         agreement=agreement,
         number=(previous.number + 1) if previous else 1,
@@ -430,6 +493,9 @@ def _next_signers(agreement: Agreement) -> list[Party]:
 
 def _request_signatures(agreement: Agreement) -> None:
     for party in _next_signers(agreement):
+        if party.requested_at is None:
+            party.requested_at = timezone.now()
+            party.save(update_fields=["requested_at"])
         _notify(agreement, "sign_request", [party.signatory], party=party)
 
 
@@ -437,10 +503,19 @@ def _agreement_url(agreement: Agreement, organisation: Organisation) -> str:
     return absolute_url("agreement_detail", org_slug=organisation.slug, pk=agreement.pk)
 
 
-def _notify(agreement: Agreement, kind: str, users: Iterable[User], **context: Any) -> None:
+def _notify(
+    agreement: Agreement,
+    kind: str,
+    users: Iterable[User],
+    *,
+    url_organisation: Organisation | None = None,
+    **context: Any,
+) -> None:
+    """Email `users`; links go to url_organisation's pages (the recipient's own), which
+    defaults to the party named in the message, else the drafter."""
     party = context.get("party")
     for user in users:
-        organisation = party.organisation if party else agreement.drafted_by
+        organisation = url_organisation or (party.organisation if party else agreement.drafted_by)
         url = (
             absolute_url("agreement_sign", org_slug=organisation.slug, pk=agreement.pk)
             if kind in {"sign_request", "reminder", "voided"}
@@ -493,7 +568,14 @@ def check_drawn_signature(data_uri: str) -> str:
             if image.format != "PNG" or image.width > 2000 or image.height > 1000:
                 raise ValueError
             image.verify()
-    except (binascii.Error, UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except (
+        binascii.Error,
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        ValueError,
+        SyntaxError,
+    ) as exc:
         raise ValidationError(
             {"drawn_signature": _("The drawn signature could not be read.")}
         ) from exc
@@ -559,6 +641,7 @@ def agreement_sign(
     user_agent: str = "",
 ) -> Signature:
     """Sign one exact version. Parties signing at the same moment queue on the row lock."""
+    ip_address = normalise_ip(ip_address)
     agreement = (
         Agreement.objects.visible_to(tenant.organisation).select_for_update().get(pk=agreement_id)
     )
@@ -620,24 +703,38 @@ def _complete(agreement: Agreement) -> None:
 @transaction.atomic
 def agreement_record_view(
     *, tenant: Tenant, agreement_id: int, ip_address: str | None = None
-) -> None:
-    """A signatory opened the signing page: logged once per person and version."""
-    agreement = Agreement.objects.visible_to(tenant.organisation).get(pk=agreement_id)
+) -> bool:
+    """The named signatory opened the signing page with the document ready to read and
+    their turn to sign: logged once per person and version. Returns whether it logged."""
+    agreement = (
+        Agreement.objects.visible_to(tenant.organisation).select_for_update().get(pk=agreement_id)
+    )
     version = agreement.current_version
-    if version is None or tenant.user is None:
-        return
+    party = agreement.parties.filter(organisation=tenant.organisation).first()
+    if (
+        tenant.user is None
+        or party is None
+        or party.signatory_id != tenant.user.pk
+        or not agreement.is_open_for_signing
+        or version is None
+        or not version.is_ready
+        or party not in _next_signers(agreement)
+    ):
+        return False
     seen = agreement.audit.filter(
         action=AuditAction.VIEWED, actor=tenant.user, detail__version=version.number
     )
-    if not seen.exists():
-        audit_append(
-            agreement,
-            AuditAction.VIEWED,
-            actor=tenant.user,
-            organisation=tenant.organisation,
-            detail={"version": version.number},
-            ip_address=ip_address,
-        )
+    if seen.exists():
+        return False
+    audit_append(
+        agreement,
+        AuditAction.VIEWED,
+        actor=tenant.user,
+        organisation=tenant.organisation,
+        detail={"version": version.number, "sha256": version.sha256},
+        ip_address=ip_address,
+    )
+    return True
 
 
 def _reason(reason: str, *, required: bool = True) -> str:
@@ -660,6 +757,11 @@ def agreement_decline(
     reason = _reason(reason)
     if agreement.status not in OPEN_FOR_SIGNING:
         raise ValidationError(_("This agreement is not waiting for signatures."))
+    if party.status == PartyStatus.SIGNED:
+        raise ValidationError(
+            _("%(org)s has already signed this version and cannot decline it.")
+            % {"org": party.organisation.display_name}
+        )
     party.status = PartyStatus.DECLINED
     party.decline_reason = reason
     party.save(update_fields=["status", "decline_reason"])
@@ -675,9 +777,16 @@ def agreement_decline(
         detail={"reason": reason},
         ip_address=ip_address,
     )
-    for user, _party in _everyone(agreement):
+    for user, own_party in _everyone(agreement):
         if user.pk != tenant.user.pk:
-            _notify(agreement, "declined", [user], party=party, reason=reason)
+            _notify(
+                agreement,
+                "declined",
+                [user],
+                url_organisation=own_party.organisation if own_party else agreement.drafted_by,
+                party=party,
+                reason=reason,
+            )
     return agreement
 
 
@@ -737,47 +846,86 @@ def agreement_terminate(*, tenant: Tenant, agreement_id: int, reason: str) -> Ag
 # ---------------------------------------------------------------- rendering (tasks)
 
 
+RENDER_ATTEMPTS = 3
+
+
+def _claim(queryset, field: str) -> bool:
+    """Mark one row RUNNING in a short transaction; False if it is done or taken."""
+    return bool(
+        queryset.filter(**{f"{field}__in": [RenderStatus.QUEUED, RenderStatus.FAILED]}).update(
+            **{field: RenderStatus.RUNNING}
+        )
+    )
+
+
+def _render_failed(model, pk: int, field: str, error_field: str | None, exc: Exception) -> None:
+    updates = {field: RenderStatus.FAILED}
+    if error_field:
+        updates[error_field] = f"{type(exc).__name__}: {exc}"[:2000]
+    model.objects.filter(pk=pk).update(**updates)
+
+
 def version_render(*, version_id: int) -> bool:
-    """Render one version's PDF and fix its hash. Safe to run twice."""
+    """Render one version's PDF and fix its hash. Safe to run twice.
+
+    The row is claimed (RUNNING) in a short transaction and the PDF rendered outside any
+    lock, so a slow render never holds up signing; a failure is recorded (FAILED, with the
+    error) for the drafter to see, instead of leaving the version waiting for ever.
+    """
     from agreements.pdf import version_pdf
 
-    with transaction.atomic():
-        version = (
-            AgreementVersion.objects.select_for_update(skip_locked=True)
-            .select_related("agreement")
-            .filter(pk=version_id)
-            .exclude(render_status=RenderStatus.DONE)
-            .first()
-        )
-        if version is None:
-            return False
+    versions = AgreementVersion.objects.filter(pk=version_id)
+    if not _claim(versions, "render_status"):
+        return False
+    version = versions.select_related("agreement").get()
+    try:
         pdf = version_pdf(version)
-        version.pdf.save(f"v{version.number}.pdf", ContentFile(pdf), save=False)
-        version.sha256 = hashlib.sha256(pdf).hexdigest()
-        version.render_status = RenderStatus.DONE
-        version.save(update_fields=["pdf", "sha256", "render_status"])
-    return True
+    except Exception as exc:
+        _render_failed(AgreementVersion, version.pk, "render_status", "render_error", exc)
+        raise
+    digest = hashlib.sha256(pdf).hexdigest()
+    name = version.pdf.storage.save(
+        version.pdf.field.generate_filename(version, f"v{version.number}.pdf"), ContentFile(pdf)
+    )
+    with transaction.atomic():
+        updated = AgreementVersion.objects.filter(
+            pk=version.pk, render_status=RenderStatus.RUNNING
+        ).update(pdf=name, sha256=digest, render_status=RenderStatus.DONE, render_error="")
+        if updated:
+            audit_append(
+                version.agreement,
+                AuditAction.RENDERED,
+                detail={"version": version.number, "sha256": digest},
+            )
+    return bool(updated)
 
 
 def final_render(*, agreement_id: int) -> bool:
     """Render and platform-sign the executed agreement. Safe to run twice."""
     from agreements.pdf import final_pdf
 
-    with transaction.atomic():
-        agreement = (
-            Agreement.objects.select_for_update(skip_locked=True)
-            .filter(pk=agreement_id, completed_at__isnull=False)
-            .exclude(final_status=RenderStatus.DONE)
-            .first()
-        )
-        if agreement is None:
-            return False
-        version = agreement.current_version
+    agreements = Agreement.objects.filter(pk=agreement_id, completed_at__isnull=False)
+    if not _claim(agreements, "final_status"):
+        return False
+    agreement = agreements.get()
+    version = agreement.current_version
+    try:
         pdf = final_pdf(agreement, version)
-        agreement.final_pdf.save("executed.pdf", ContentFile(pdf), save=False)
-        agreement.final_sha256 = hashlib.sha256(pdf).hexdigest()
-        agreement.final_status = RenderStatus.DONE
-        agreement.save(update_fields=["final_pdf", "final_sha256", "final_status"])
+    except Exception as exc:
+        _render_failed(Agreement, agreement.pk, "final_status", None, exc)
+        raise
+    digest = hashlib.sha256(pdf).hexdigest()
+    name = agreement.final_pdf.storage.save(
+        agreement.final_pdf.field.generate_filename(agreement, "executed.pdf"), ContentFile(pdf)
+    )
+    with transaction.atomic():
+        updated = Agreement.objects.filter(
+            pk=agreement.pk, final_status=RenderStatus.RUNNING
+        ).update(final_pdf=name, final_sha256=digest, final_status=RenderStatus.DONE)
+        if not updated:
+            return False
+        agreement.refresh_from_db()
+        audit_append(agreement, AuditAction.FINALISED, detail={"sha256": digest})
         for user, party in _everyone(agreement):
             _notify(agreement, "completed", [user], party=party)
     return True
@@ -833,12 +981,10 @@ def signature_reminders_send(*, today: date | None = None) -> int:
             )
             if agreement is None:
                 continue
-            if (
-                timezone.localdate(agreement.sent_at) + timedelta(days=agreement.reminder_days)
-                > today
-            ):
-                continue
             for party in _next_signers(agreement):
+                asked = party.requested_at or agreement.sent_at
+                if timezone.localdate(asked) + timedelta(days=agreement.reminder_days) > today:
+                    continue
                 if party.last_reminded_on == today:
                     continue
                 if party.last_reminded_on and (
@@ -972,6 +1118,17 @@ def bulk_create(
             "term_months": term_months,
         }
     )
+    kinds = dict(
+        Organisation.objects.filter(pk__in=[*university_ids, *enterprise_ids]).values_list(
+            "pk", "kind"
+        )
+    )
+    if any(kinds.get(pk) != OrganisationKind.UNIVERSITY for pk in university_ids) or any(
+        kinds.get(pk) != OrganisationKind.ENTERPRISE for pk in enterprise_ids
+    ):
+        raise ValidationError(
+            _("Choose universities in the first list and enterprises in the second.")
+        )
     pairs = [(u, e) for u in dict.fromkeys(university_ids) for e in dict.fromkeys(enterprise_ids)]
     if not pairs:
         raise ValidationError(_("Choose at least one university and one enterprise."))
@@ -1008,56 +1165,81 @@ def bulk_create(
 
 
 def bulk_prepare(*, batch_id: int) -> int:
-    """Draft and send every pair of a batch not yet done. Safe to run twice."""
-    batch = BulkBatch.objects.select_related("organisation", "created_by").get(pk=batch_id)
-    membership = Membership.objects.filter(
-        organisation=batch.organisation, user=batch.created_by
-    ).first()
-    if membership is None:
+    """Draft and send every pair of a batch not yet done. Safe to run twice.
+
+    Each pair's outcome is recorded once: an agreement in the batch, or an error keyed by
+    the pair. A fatal problem (the creator lost their membership or role) ends the batch
+    with a message rather than leaving it waiting for ever.
+    """
+    batch = BulkBatch.objects.select_related("organisation").get(pk=batch_id)
+    try:
+        tenant = tenant_for_task(organisation_id=batch.organisation_id, user_id=batch.created_by_id)
+        tenant.require(Role.STAFF)
+    except (PermissionDenied, ObjectDoesNotExist):
+        _bulk_finish(batch, fatal=_("The person who started this batch may no longer send."))
         return 0
-    tenant = Tenant(user=batch.created_by, organisation=batch.organisation, membership=membership)
     fields = dict(batch.fields)
     fields["effective_date"] = date.fromisoformat(fields["effective_date"])
     if fields.get("end_date"):
         fields["end_date"] = date.fromisoformat(fields["end_date"])
-    made = 0
     organisations = {
         o.pk: o
         for o in Organisation.objects.filter(pk__in={pk for pair in batch.pairs for pk in pair})
     }
+    made = 0
     for university_id, enterprise_id in batch.pairs:
         with transaction.atomic():
             locked = BulkBatch.objects.select_for_update().get(pk=batch.pk)
-            done = locked.agreements.filter(parties__organisation_id=enterprise_id).filter(
-                parties__organisation_id=university_id
-            )
-            if done.exists():
-                continue
-            university, enterprise = organisations[university_id], organisations[enterprise_id]
-            try:
-                agreement = agreement_draft(
-                    tenant=tenant,
-                    parties=[PartySpec(university_id), PartySpec(enterprise_id)],
-                    template_version_id=batch.template_version_id,
-                    title_en=f"University–Enterprise Cooperation: {enterprise.name_en} × "
-                    f"{university.name_en}",
-                    title_zh=f"校企合作协议：{enterprise.name_zh} × {university.name_zh}",
-                    kind=AgreementKind.UNIVERSITY_ENTERPRISE,
-                    sector=enterprise.sector,
-                    **fields,
-                )
-                Agreement.objects.filter(pk=agreement.pk).update(batch=batch)
-                agreement_send(tenant=tenant, agreement_id=agreement.pk)
-            except ValidationError as error:
-                locked.errors = [
-                    *locked.errors,
-                    f"{enterprise.name_en}: {' '.join(error.messages)}",
-                ]
-                locked.save(update_fields=["errors"])
-                continue
-            made += 1
-    BulkBatch.objects.filter(pk=batch.pk).update(prepared_at=timezone.now())
+            made += _bulk_one(locked, tenant, organisations, university_id, enterprise_id, fields)
+    _bulk_finish(batch)
     return made
+
+
+def _bulk_one(batch, tenant, organisations, university_id, enterprise_id, fields) -> int:
+    key = f"{university_id}-{enterprise_id}"
+    done = batch.agreements.filter(parties__organisation_id=enterprise_id).filter(
+        parties__organisation_id=university_id
+    )
+    if done.exists() or key in _bulk_errors(batch):
+        return 0
+    university, enterprise = organisations.get(university_id), organisations.get(enterprise_id)
+    try:
+        if university is None or enterprise is None:
+            raise ValidationError(_("This organisation no longer exists."))
+        with transaction.atomic():
+            agreement = agreement_draft(
+                tenant=tenant,
+                parties=[PartySpec(university_id), PartySpec(enterprise_id)],
+                template_version_id=batch.template_version_id,
+                title_en=f"University–Enterprise Cooperation: {enterprise.name_en} × "
+                f"{university.name_en}",
+                title_zh=f"校企合作协议：{enterprise.name_zh} × {university.name_zh}",
+                kind=AgreementKind.UNIVERSITY_ENTERPRISE,
+                sector=enterprise.sector,
+                **fields,
+            )
+            Agreement.objects.filter(pk=agreement.pk).update(batch=batch)
+            agreement_send(tenant=tenant, agreement_id=agreement.pk)
+    except (ValidationError, PermissionDenied) as error:
+        name = enterprise.name_en if enterprise else key
+        text_ = " ".join(getattr(error, "messages", None) or [str(error)])
+        batch.errors = [*batch.errors, {"pair": key, "message": f"{name}: {text_}"}]
+        batch.save(update_fields=["errors"])
+        return 0
+    return 1
+
+
+def _bulk_errors(batch: BulkBatch) -> set[str]:
+    return {e["pair"] for e in batch.errors if isinstance(e, dict) and "pair" in e}
+
+
+def _bulk_finish(batch: BulkBatch, *, fatal: str = "") -> None:
+    with transaction.atomic():
+        locked = BulkBatch.objects.select_for_update().get(pk=batch.pk)
+        if fatal and "*" not in _bulk_errors(locked):
+            locked.errors = [*locked.errors, {"pair": "*", "message": fatal}]
+        locked.prepared_at = locked.prepared_at or timezone.now()
+        locked.save(update_fields=["errors", "prepared_at"])
 
 
 @dataclass(frozen=True)
@@ -1076,12 +1258,20 @@ class BulkProgress:
 
 
 def bulk_progress(batch: BulkBatch) -> BulkProgress:
+    """Each agreement's current version counts once; failures count as finished, so the
+    bar reaches 100% and the page says what went wrong."""
     batch.refresh_from_db(fields=["prepared_at", "errors"])
-    agreements = batch.agreements.all()
-    prepared = agreements.exclude(status=AgreementStatus.DRAFT).count()
-    rendered = AgreementVersion.objects.filter(
-        agreement__batch=batch, render_status=RenderStatus.DONE
-    ).count()
-    failed = len(batch.errors)
-    done = batch.prepared_at is not None and rendered >= prepared
-    return BulkProgress(batch.total, prepared, rendered, failed, done)
+    agreements = batch.agreements.exclude(status=AgreementStatus.DRAFT).prefetch_related("versions")
+    prepared = rendered = 0
+    for agreement in agreements:
+        prepared += 1
+        current = max(agreement.versions.all(), key=lambda v: v.number, default=None)
+        if current and current.render_status in (RenderStatus.DONE, RenderStatus.FAILED):
+            rendered += 1
+    errors = _bulk_errors(batch)
+    failed = len(errors - {"*"})
+    done = batch.prepared_at is not None and ("*" in errors or rendered >= prepared)
+    total = batch.total
+    return BulkProgress(
+        total, min(prepared + failed, total), min(rendered + failed, total), failed, done
+    )

@@ -36,6 +36,13 @@ def agreements_daily_task() -> dict[str, int]:
 def agreement_work_redeliver_task(older_than_minutes: int = 15) -> int:
     """Queue again PDF renders whose task was lost after dispatch."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    # A render still RUNNING long after every time limit lost its worker: queue it again.
+    AgreementVersion.objects.filter(
+        render_status=RenderStatus.RUNNING, created_at__lt=cutoff
+    ).update(render_status=RenderStatus.QUEUED)
+    Agreement.objects.filter(final_status=RenderStatus.RUNNING, completed_at__lt=cutoff).update(
+        final_status=RenderStatus.QUEUED
+    )
     versions = AgreementVersion.objects.filter(
         render_status=RenderStatus.QUEUED, created_at__lt=cutoff
     ).values_list("pk", flat=True)[:200]

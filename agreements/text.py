@@ -37,14 +37,24 @@ PLACEHOLDERS = {
     "drafting_organisation": "",
 }
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-zA-Z_][\w]*)\s*\}\}")
-_TAG = re.compile(r"<\s*/?\s*([a-zA-Z][\w:-]*)([^>]*)>", re.S)
+# A tag starts right after "<" (as in HTML): "x < y" is text, not a tag.
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)([^>]*)>", re.S)
+VOID_TAGS = {"br", "hr"}
+MAX_DEPTH = 40
+MAX_SPAN = 20
 _ATTRIBUTE = re.compile(r"([a-zA-Z_:][\w:.-]*)\s*(?:=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 
 
 def _markup_problems(body: str) -> list[str]:
     problems: list[str] = []
+    depth = deepest = 0
     for match in _TAG.finditer(body):
-        tag, rest = match.group(1).lower(), match.group(2)
+        closing, tag, rest = match.group(1), match.group(2).lower(), match.group(3)
+        if tag in ALLOWED_TAGS and tag not in VOID_TAGS and not rest.rstrip().endswith("/"):
+            depth = max(0, depth - 1) if closing else depth + 1
+            deepest = max(deepest, depth)
+        if closing:
+            continue
         if tag not in ALLOWED_TAGS:
             if tag in {"img", "image", "picture", "source", "video", "audio", "object", "embed"}:
                 problems.append(_("images and media from other places are not allowed"))
@@ -59,13 +69,25 @@ def _markup_problems(body: str) -> list[str]:
             else:
                 problems.append(_("the tag <%(tag)s> is not allowed") % {"tag": tag})
             continue
-        for attribute_match in _ATTRIBUTE.finditer(rest.rstrip("/")):
-            name = attribute_match.group(1).lower()
-            if name not in ALLOWED_ATTRIBUTES.get(tag, set()):
-                problems.append(
-                    _("the attribute %(name)s on <%(tag)s> is not allowed")
-                    % {"name": name, "tag": tag}
-                )
+        problems.extend(_attribute_problems(tag, rest))
+    if deepest > MAX_DEPTH:
+        problems.append(_("the text is nested too deeply"))
+    return problems
+
+
+def _attribute_problems(tag: str, rest: str) -> list[str]:
+    problems = []
+    for attribute_match in _ATTRIBUTE.finditer(rest.rstrip("/")):
+        name = attribute_match.group(1).lower()
+        value = (attribute_match.group(2) or "").strip("\"'")
+        if name not in ALLOWED_ATTRIBUTES.get(tag, set()):
+            problems.append(
+                _("the attribute %(name)s on <%(tag)s> is not allowed") % {"name": name, "tag": tag}
+            )
+        elif not value.isdigit() or not 1 <= int(value) <= MAX_SPAN:
+            problems.append(
+                _("%(name)s must be a number from 1 to %(max)s") % {"name": name, "max": MAX_SPAN}
+            )
     return problems
 
 
@@ -116,3 +138,7 @@ def fill(body: str, values: Mapping[str, str]) -> str:
         return escape(values.get(name, "")) if name in PLACEHOLDERS else match.group(0)
 
     return _PLACEHOLDER.sub(replace, body)
+
+
+def has_placeholders(body: str) -> bool:
+    return any(m.group(1) in PLACEHOLDERS for m in _PLACEHOLDER.finditer(body))

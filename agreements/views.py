@@ -195,6 +195,9 @@ class AgreementDetailView(AgreementMixin, TemplateView):
             and agreement.status in (AgreementStatus.SIGNED, AgreementStatus.ACTIVE),
             chain=audit_verify(agreement),
             versions=agreement.versions.order_by("-number"),
+            event=Event.objects.visible_to(self.organisation).filter(pk=agreement.event_id).first()
+            if agreement.event_id
+            else None,
         )
         return context
 
@@ -222,19 +225,21 @@ class AgreementEditView(AgreementMixin, FormView):
             "end_date": agreement.end_date,
             "term_months": agreement.term_months,
             "signing_order": agreement.signing_order,
-            "body": agreement.body,
+            "body": (agreement.body_source or agreement.body)
+            if agreement.status == AgreementStatus.DRAFT
+            else agreement.body,
             "reminder_days": agreement.reminder_days,
         }
 
     def form_valid(self, form):
         try:
-            services.agreement_update(
+            updated = services.agreement_update(
                 tenant=self.tenant, agreement_id=self.agreement.pk, **form.cleaned_data
             )
         except ValidationError as error:
             apply_validation_error(form, error)
             return self.form_invalid(form)
-        if self.agreement.status != AgreementStatus.DRAFT:
+        if updated.new_version:
             messages.warning(
                 self.request,
                 _(
@@ -254,8 +259,7 @@ class AgreementActionView(AgreementMixin, View):
     required_role = Role.VIEWER
 
     def post(self, request, *args, **kwargs):
-        reason = ReasonForm(request.POST)
-        text = reason.cleaned_data["reason"] if reason.is_valid() else ""
+        text = str(request.POST.get("reason", ""))  # the service says what is wrong with it
         try:
             if self.action == "send":
                 services.agreement_send(tenant=self.tenant, agreement_id=self.agreement.pk)
@@ -332,6 +336,11 @@ class SignView(AgreementMixin, FormView):
                 user_agent=self.request.headers.get("User-Agent", ""),
             )
         except ValidationError as error:
+            current = self.agreement.current_version
+            if current is not None and current.pk != form.cleaned_data["version"]:
+                # A newer version arrived while they read: show it afresh, never the old form.
+                messages.warning(self.request, " ".join(error.messages))
+                return redirect(self.agreement_url("agreement_sign"))
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(
@@ -438,6 +447,7 @@ class TemplateEditView(TenantMixin, FormView):
                     template_id=self.template.pk,
                     body=data["body"],
                     name=data["name"],
+                    kind=data["kind"],
                 )
         except ValidationError as error:
             apply_validation_error(form, error)

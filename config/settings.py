@@ -281,6 +281,9 @@ PHOTO_MAX_BYTES = 8 * 1024 * 1024
 LASTMILE_SIGNING_KEY = env("LASTMILE_SIGNING_KEY", "")
 LASTMILE_SIGNING_CERT = env("LASTMILE_SIGNING_CERT", "")
 LASTMILE_SIGNING_DIR = env("LASTMILE_SIGNING_DIR", str(BASE_DIR / "var" / "signing"))
+# Generating that development pair is allowed only in development (and tests): in
+# production every process must sign with the one configured key.
+LASTMILE_SIGNING_DEV_KEY = env_bool("LASTMILE_SIGNING_DEV_KEY", DEBUG)
 VERIFY_MAX_BYTES = 20 * 1024 * 1024
 VERIFY_RATE_PER_10_MIN = 60
 SEAL_MAX_BYTES = 1024 * 1024

@@ -11,12 +11,18 @@ def absolute_url(name: str, **kwargs: Any) -> str:
 
 def client_ip(request) -> str | None:
     """The client's address, believing X-Forwarded-For only from our own trusted proxies."""
+    import ipaddress
+
     from django.conf import settings
 
     proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) or 0
+    candidate = request.META.get("REMOTE_ADDR") or ""
     if proxies:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [p for p in forwarded if p]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+            candidate = forwarded[-proxies]
+    try:
+        return ipaddress.ip_address(candidate).compressed
+    except ValueError:
+        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
 import io
 import threading
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -43,6 +45,20 @@ def _outside_event_loop(function: Callable[[], T]) -> T:
         return function()
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(function).result()
+
+
+def generate_key_pair(key_path: Path, cert_path: Path) -> None:
+    """A self-signed pair, written atomically under a file lock (several processes may
+    start at once: they must all end up with the same pair)."""
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(key_path.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if key_path.exists() and cert_path.exists():
+                return
+            _generate_self_signed(key_path, cert_path)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _generate_self_signed(key_path: Path, cert_path: Path) -> None:
@@ -79,26 +95,33 @@ def _generate_self_signed(key_path: Path, cert_path: Path) -> None:
         )
         .sign(key, hashes.SHA256())
     )
-    key_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.write_bytes(
+    key_tmp, cert_tmp = key_path.with_suffix(".tmp"), cert_path.with_suffix(".tmp")
+    key_tmp.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
     )
-    key_path.chmod(0o600)
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_tmp.chmod(0o600)
+    cert_tmp.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_tmp.replace(key_path)
+    cert_tmp.replace(cert_path)
 
 
 def key_paths() -> tuple[Path, Path]:
     if settings.LASTMILE_SIGNING_KEY and settings.LASTMILE_SIGNING_CERT:
         return Path(settings.LASTMILE_SIGNING_KEY), Path(settings.LASTMILE_SIGNING_CERT)
+    if not settings.LASTMILE_SIGNING_DEV_KEY:
+        raise ImproperlyConfigured(
+            "Set LASTMILE_SIGNING_KEY and LASTMILE_SIGNING_CERT (PEM files) to sign executed "
+            "agreements; `python manage.py signing_key DIR` makes a pair."
+        )
     folder = Path(settings.LASTMILE_SIGNING_DIR)
     key_path, cert_path = folder / "dev-signing-key.pem", folder / "dev-signing-cert.pem"
     with _lock:
         if not (key_path.exists() and cert_path.exists()):
-            _generate_self_signed(key_path, cert_path)
+            generate_key_pair(key_path, cert_path)
     return key_path, cert_path
 
 

@@ -308,15 +308,20 @@ def test_the_audit_chain_detects_a_changed_or_deleted_entry(
 ):
     sign(university_signer, sent)
     sign(enterprise_signer, sent)
+    sent.refresh_from_db()
     report = audit_verify(sent)
     assert report.ok and report.entries >= 5
     actions = list(sent.audit.values_list("action", flat=True))
-    assert actions[:3] == ["created", "sent", "signed"] and "completed" in actions
+    assert actions[:4] == ["created", "sent", "rendered", "signed"]
+    assert {"completed", "finalised"} <= set(actions)
+    rendered = sent.audit.get(action="rendered")
+    assert rendered.detail["sha256"] == sent.current_version.sha256
+    assert sent.audit.get(action="finalised").detail["sha256"] == sent.final_sha256
 
-    entry = sent.audit.get(sequence=3)
+    entry = sent.audit.get(sequence=4)
     AuditEntry.objects.filter(pk=entry.pk).update(detail={"typed_name": "Someone else"})
     report = audit_verify(sent)
-    assert not report.ok and report.broken_at == 3
+    assert not report.ok and report.broken_at == 4
 
     AuditEntry.objects.filter(pk=entry.pk).update(detail=entry.detail)
     assert audit_verify(sent).ok

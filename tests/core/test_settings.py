@@ -23,7 +23,10 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_check_deploy_has_no_warnings_with_debug_off_and_a_secret_key():
+def test_check_deploy_has_no_warnings_with_debug_off_and_a_secret_key(tmp_path):
+    keys = _manage("signing_key", str(tmp_path / "keys"), DJANGO_DEBUG="1")
+    assert keys.returncode == 0, keys.stderr
+    paths = dict(line.split("=", 1) for line in keys.stdout.split())
     result = _manage(
         "check",
         "--deploy",
@@ -31,9 +34,24 @@ def test_check_deploy_has_no_warnings_with_debug_off_and_a_secret_key():
         "WARNING",
         DJANGO_SECRET_KEY="k3y-" + "x9Qz!" * 12,
         DJANGO_ALLOWED_HOSTS="lastmile.example.com",
+        LASTMILE_SIGNING_DEV_KEY="0",
+        **paths,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_a_signing_key():
+    result = _manage(
+        "check",
+        "--deploy",
+        DJANGO_SECRET_KEY="k3y-" + "x9Qz!" * 12,
+        DJANGO_ALLOWED_HOSTS="lastmile.example.com",
+        LASTMILE_SIGNING_DEV_KEY="0",
+        LASTMILE_SIGNING_KEY="",
+        LASTMILE_SIGNING_CERT="",
+    )
+    assert "lastmile.W001" in result.stderr + result.stdout
 
 
 def test_production_without_a_secret_key_refuses_to_start():
