@@ -128,9 +128,10 @@ class TemplateVersion(models.Model):
 
 class AgreementQuerySet(models.QuerySet):
     def visible_to(self, organisation: Organisation) -> AgreementQuerySet:
-        """Only its drafting organisation and its parties."""
+        """Its drafting organisation; its parties once it has been sent (a draft, or one
+        withdrawn before sending, stays with the drafter)."""
         parties = Party.objects.filter(organisation=organisation).values("agreement_id")
-        return self.filter(Q(drafted_by=organisation) | Q(pk__in=parties))
+        return self.filter(Q(drafted_by=organisation) | Q(pk__in=parties, sent_at__isnull=False))
 
 
 class Agreement(models.Model):

@@ -233,3 +233,11 @@ def test_reminders_count_from_when_the_party_was_asked(
     Agreement.objects.filter(pk=agreement.pk).update(sent_at=timezone.now() - timedelta(days=10))
     assert services.signature_reminders_send(today=today) == 0
     assert services.signature_reminders_send(today=today + timedelta(days=3)) == 1
+
+
+def test_parties_see_an_agreement_only_once_it_is_sent(draft, chamber_staff, university_signer):
+    agreement = draft()
+    university = university_signer.organisation
+    assert not Agreement.objects.visible_to(university).filter(pk=agreement.pk).exists()
+    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    assert Agreement.objects.visible_to(university).filter(pk=agreement.pk).exists()
