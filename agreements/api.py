@@ -7,6 +7,7 @@ and consents.
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -100,7 +101,8 @@ class AgreementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_signatures(self, agreement) -> list[dict]:
-        rows = Signature.objects.valid().filter(party__agreement=agreement)
+        # Valid signatures, prefetched with the parties (one query for the whole page).
+        rows = [row for party in agreement.parties.all() for row in party.valid_signatures]
         return [
             {
                 "organisation": row.organisation.slug,
@@ -109,7 +111,7 @@ class AgreementSerializer(serializers.ModelSerializer):
                 "version": row.version.number,
                 "document_sha256": row.document_sha256,
             }
-            for row in rows.select_related("organisation", "version")
+            for row in sorted(rows, key=lambda row: row.signed_at)
         ]
 
     def get_final_pdf_url(self, agreement) -> str | None:
@@ -162,8 +164,12 @@ class AgreementScopedMixin(TenantAPIMixin):
         return {"request": self.request, "view": self, "tenant": self.tenant}
 
     def agreements(self):
+        signatures = Signature.objects.valid().select_related("organisation", "version")
         return Agreement.objects.visible_to(self.tenant.organisation).prefetch_related(
-            "parties__organisation", "parties__signatory", "versions"
+            "parties__organisation",
+            "parties__signatory",
+            "versions",
+            Prefetch("parties__signatures", queryset=signatures, to_attr="valid_signatures"),
         )
 
     def agreement(self) -> Agreement:
@@ -199,6 +205,7 @@ class AgreementList(AgreementScopedMixin, generics.ListAPIView):
             body=data.pop("body"),
             **data,
         )
+        agreement = self.agreements().get(pk=agreement.pk)
         serializer = AgreementSerializer(agreement, context=self.get_serializer_context())
         return Response(serializer.data, status=201)
 
