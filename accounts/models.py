@@ -11,10 +11,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.files import UploadTo
+from core.i18n import in_reader_language, reading_chinese
 from core.validators import validate_logo
 
 
@@ -155,13 +155,11 @@ class Organisation(models.Model):
     @property
     def display_name(self) -> str:
         """The name in the interface language, falling back to the other script."""
-        if (get_language() or "").startswith("zh"):
-            return self.name_zh or self.name_en
-        return self.name_en or self.name_zh
+        return in_reader_language(self.name_en, self.name_zh)
 
     @property
     def other_name(self) -> str:
-        other = self.name_en if (get_language() or "").startswith("zh") else self.name_zh
+        other = self.name_en if reading_chinese() else self.name_zh
         return "" if other == self.display_name else other
 
     @property

@@ -133,12 +133,6 @@ class SignForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
-    )
-
-
 class VerifyForm(forms.Form):
     file = forms.FileField(label=_("The agreement's PDF"))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Sector
 from core.files import UploadTo
+from core.i18n import in_reader_language
 from events.models import Event
 
 
@@ -53,12 +53,6 @@ class RenderStatus(models.TextChoices):
     RUNNING = "running", _("Rendering")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
-
-
-def _bilingual(en: str, zh: str) -> str:
-    if (get_language() or "").startswith("zh"):
-        return zh or en
-    return en or zh
 
 
 class AgreementTemplateQuerySet(models.QuerySet):
@@ -215,11 +209,12 @@ class Agreement(models.Model):
 
     @property
     def title(self) -> str:
-        return _bilingual(self.title_en, self.title_zh)
+        return in_reader_language(self.title_en, self.title_zh)
 
     @property
     def current_version(self) -> AgreementVersion | None:
-        return self.versions.order_by("-number").first()
+        """The newest version; uses prefetched versions when a list view loaded them."""
+        return max(self.versions.all(), key=lambda version: version.number, default=None)
 
     @property
     def is_open_for_signing(self) -> bool:

@@ -746,6 +746,49 @@ def _reason(reason: str, *, required: bool = True) -> str:
     return reason
 
 
+def _close(
+    agreement: Agreement,
+    tenant: Tenant,
+    status: str,
+    action: str,
+    reason: str,
+    *,
+    ip_address: str | None = None,
+    named_party: Party | None = None,
+    notify: bool = True,
+) -> None:
+    """End an agreement with a reason: record it, log it, tell everyone else involved.
+
+    Each reader's link goes to their own organisation's pages; the email names
+    `named_party` (the one that declined) or, failing that, the reader's own party.
+    """
+    agreement.status = status
+    agreement.status_reason = reason
+    agreement.closed_at = timezone.now()
+    agreement.save(update_fields=["status", "status_reason", "closed_at"])
+    audit_append(
+        agreement,
+        action,
+        actor=tenant.user,
+        organisation=tenant.organisation,
+        detail={"reason": reason},
+        ip_address=ip_address,
+    )
+    if not notify:
+        return
+    for user, own_party in _everyone(agreement):
+        if user.pk == tenant.user.pk:
+            continue
+        _notify(
+            agreement,
+            str(status),
+            [user],
+            url_organisation=own_party.organisation if own_party else agreement.drafted_by,
+            party=named_party or own_party,
+            reason=reason,
+        )
+
+
 @transaction.atomic
 def agreement_decline(
     *, tenant: Tenant, agreement_id: int, reason: str, ip_address: str | None = None
@@ -765,28 +808,15 @@ def agreement_decline(
     party.status = PartyStatus.DECLINED
     party.decline_reason = reason
     party.save(update_fields=["status", "decline_reason"])
-    agreement.status = AgreementStatus.DECLINED
-    agreement.status_reason = reason
-    agreement.closed_at = timezone.now()
-    agreement.save(update_fields=["status", "status_reason", "closed_at"])
-    audit_append(
+    _close(
         agreement,
+        tenant,
+        AgreementStatus.DECLINED,
         AuditAction.DECLINED,
-        actor=tenant.user,
-        organisation=tenant.organisation,
-        detail={"reason": reason},
+        reason,
         ip_address=ip_address,
+        named_party=party,
     )
-    for user, own_party in _everyone(agreement):
-        if user.pk != tenant.user.pk:
-            _notify(
-                agreement,
-                "declined",
-                [user],
-                url_organisation=own_party.organisation if own_party else agreement.drafted_by,
-                party=party,
-                reason=reason,
-            )
     return agreement
 
 
@@ -798,21 +828,14 @@ def agreement_withdraw(*, tenant: Tenant, agreement_id: int, reason: str = "") -
         raise ValidationError(_("Only an agreement that is not yet signed can be withdrawn."))
     reason = _reason(reason, required=False)
     was_sent = agreement.status != AgreementStatus.DRAFT
-    agreement.status = AgreementStatus.WITHDRAWN
-    agreement.status_reason = reason
-    agreement.closed_at = timezone.now()
-    agreement.save(update_fields=["status", "status_reason", "closed_at"])
-    audit_append(
+    _close(
         agreement,
+        tenant,
+        AgreementStatus.WITHDRAWN,
         AuditAction.WITHDRAWN,
-        actor=tenant.user,
-        organisation=tenant.organisation,
-        detail={"reason": reason},
+        reason,
+        notify=was_sent,
     )
-    if was_sent:
-        for user, party in _everyone(agreement):
-            if user.pk != tenant.user.pk:
-                _notify(agreement, "withdrawn", [user], party=party, reason=reason)
     return agreement
 
 
@@ -825,21 +848,7 @@ def agreement_terminate(*, tenant: Tenant, agreement_id: int, reason: str) -> Ag
     )
     if not agreement.is_executed or agreement.status == AgreementStatus.EXPIRED:
         raise ValidationError(_("Only a signed or active agreement can be terminated."))
-    reason = _reason(reason)
-    agreement.status = AgreementStatus.TERMINATED
-    agreement.status_reason = reason
-    agreement.closed_at = timezone.now()
-    agreement.save(update_fields=["status", "status_reason", "closed_at"])
-    audit_append(
-        agreement,
-        AuditAction.TERMINATED,
-        actor=tenant.user,
-        organisation=tenant.organisation,
-        detail={"reason": reason},
-    )
-    for user, party in _everyone(agreement):
-        if user.pk != tenant.user.pk:
-            _notify(agreement, "terminated", [user], party=party, reason=reason)
+    _close(agreement, tenant, AgreementStatus.TERMINATED, AuditAction.TERMINATED, _reason(reason))
     return agreement
 
 
@@ -1265,7 +1274,7 @@ def bulk_progress(batch: BulkBatch) -> BulkProgress:
     prepared = rendered = 0
     for agreement in agreements:
         prepared += 1
-        current = max(agreement.versions.all(), key=lambda v: v.number, default=None)
+        current = agreement.current_version
         if current and current.render_status in (RenderStatus.DONE, RenderStatus.FAILED):
             rendered += 1
     errors = _bulk_errors(batch)

@@ -22,7 +22,6 @@ from agreements.forms import (
     AgreementEditForm,
     AgreementForm,
     BulkForm,
-    ReasonForm,
     SealForm,
     SignForm,
     TemplateForm,
@@ -319,7 +318,6 @@ class SignView(AgreementMixin, FormView):
             is_my_turn=party in services._next_signers(self.agreement)
             if self.agreement.is_open_for_signing
             else False,
-            reason_form=ReasonForm(),
         )
         return context
 

@@ -9,11 +9,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from core.files import UploadTo
+from core.i18n import in_reader_language
 from core.validators import validate_photo
 
 TIMEZONE_CHOICES = sorted((name, name) for name in available_timezones() if "/" in name)
@@ -92,15 +92,11 @@ class Event(models.Model):
 
     @property
     def title(self) -> str:
-        if (get_language() or "").startswith("zh"):
-            return self.title_zh or self.title_en
-        return self.title_en or self.title_zh
+        return in_reader_language(self.title_en, self.title_zh)
 
     @property
     def description(self) -> str:
-        if (get_language() or "").startswith("zh"):
-            return self.description_zh or self.description_en
-        return self.description_en or self.description_zh
+        return in_reader_language(self.description_en, self.description_zh)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -151,9 +147,7 @@ class AgendaItem(models.Model):
 
     @property
     def title(self) -> str:
-        if (get_language() or "").startswith("zh"):
-            return self.title_zh or self.title_en
-        return self.title_en or self.title_zh
+        return in_reader_language(self.title_en, self.title_zh)
 
 
 class EventInvitationQuerySet(models.QuerySet):
