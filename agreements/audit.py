@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from agreements.models import Agreement, AuditEntry
+from core import clock
 
 GENESIS = "0" * 64
 
@@ -72,7 +72,7 @@ def audit_append(
         organisation_name=(organisation.name_en if organisation else ""),
         detail=json.loads(json.dumps(detail or {}, default=str)),
         ip_address=normalise_ip(ip_address),
-        created_at=timezone.now(),
+        created_at=clock.now(),
         previous_hash=last.entry_hash if last else GENESIS,
     )
     entry.entry_hash = _entry_hash(entry)

@@ -8,12 +8,14 @@ exists (by drafter and English title) is left alone.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from accounts.models import Membership, Organisation
 from accounts.tenancy import Tenant
 from agreements import services
 from agreements.models import Agreement, AgreementTemplate
+from core import clock
 from events.models import Event
 
 STRATEGIC_BODY = """<h2>第一条 合作宗旨 / Purpose</h2>
@@ -91,6 +93,17 @@ def _template(tenant: Tenant, name: str, kind: str, body: str) -> AgreementTempl
     return existing or services.template_create(tenant=tenant, name=name, kind=kind, body=body)
 
 
+def _ceremony(visit: Event | None) -> datetime:
+    """The signing ceremony of the article's visit: an hour and a half into the event."""
+    if visit is None:
+        return datetime(2026, 11, 21, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    return visit.starts_at + timedelta(minutes=90)
+
+
+def _first_of_next_month(today: date) -> date:
+    return (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def _send(tenant: Tenant, agreement: Agreement) -> None:
     services.agreement_send(tenant=tenant, agreement_id=agreement.pk)
     agreement.refresh_from_db()
@@ -128,7 +141,25 @@ def seed() -> list[list[str]]:
         for slug in ("zhongqiao-university", "shanghai-polytechnic")
     }
 
+    ceremony = _ceremony(visit)
     if not Agreement.objects.filter(drafted_by=chamber, title_en=STRATEGIC_TITLE).exists():
+        _strategic(staff, strategic, chamber, universities, visit, ceremony)
+    for enterprise_slug, university_slug, state in BILATERAL:
+        enterprise = Organisation.objects.filter(slug=enterprise_slug).first()
+        if enterprise is None:
+            continue
+        title = f"University–Enterprise Cooperation: {enterprise.name_en} × "
+        title += universities[university_slug].name_en
+        if not Agreement.objects.filter(drafted_by=chamber, title_en=title).exists():
+            _bilateral(staff, bilateral, enterprise, universities[university_slug], state, visit)
+    # Bring every status up to the day the demo is built (active, expired), as beat would.
+    services.agreements_advance(today=clock.today())
+    return []
+
+
+def _strategic(staff, strategic, chamber, universities, visit, ceremony) -> None:
+    """Drafted and sent the week before the visit, signed by all three at its ceremony."""
+    with clock.at(ceremony - timedelta(days=5)):
         agreement = services.agreement_draft(
             tenant=staff,
             parties=[
@@ -146,42 +177,46 @@ def seed() -> list[list[str]]:
             event=visit,
         )
         _send(staff, agreement)
-        for organisation in (chamber, *universities.values()):
+    for minute, organisation in enumerate((chamber, *universities.values())):
+        with clock.at(ceremony + timedelta(minutes=minute)):
             _sign(_signatory_tenant(organisation), agreement)
 
-    for enterprise_slug, university_slug, state in BILATERAL:
-        enterprise = Organisation.objects.filter(slug=enterprise_slug).first()
-        if enterprise is None:
-            continue
-        university = universities[university_slug]
-        title = f"University–Enterprise Cooperation: {enterprise.name_en} × {university.name_en}"
-        if Agreement.objects.filter(drafted_by=chamber, title_en=title).exists():
-            continue
+
+def _bilateral(staff, bilateral, enterprise, university, state, visit) -> None:
+    """Sent before the visit; those in the ceremony signed there. Those still waiting
+    take effect from the first of next month, counted from the day the demo is built."""
+    ceremony = _ceremony(visit)
+    executed = state == "executed"
+    effective = date(2026, 12, 1) if executed else _first_of_next_month(clock.today())
+    title = f"University–Enterprise Cooperation: {enterprise.name_en} × {university.name_en}"
+    with clock.at(ceremony - timedelta(days=3)):
         agreement = services.agreement_draft(
             tenant=staff,
             parties=[services.PartySpec(university.pk), services.PartySpec(enterprise.pk)],
             template_version_id=bilateral.current.pk,
             title_en=title,
             title_zh=f"校企合作协议：{enterprise.name_zh} × {university.name_zh}",
-            effective_date=date(2026, 12, 1),
+            effective_date=effective,
             term_months=36,
             focus_areas=["internship_bases", "talent"],
             sector=enterprise.sector,
             event=visit,
         )
         if state == "draft":
-            continue
+            return
         _send(staff, agreement)
-        university_signer = _signatory_tenant(university)
-        enterprise_signer = _signatory_tenant(enterprise)
-        if state in ("partially_signed", "executed"):
+    university_signer = _signatory_tenant(university)
+    enterprise_signer = _signatory_tenant(enterprise)
+    if state in ("partially_signed", "executed"):
+        with clock.at(ceremony):
             _sign(university_signer, agreement)
-        if state == "executed":
+    if executed:
+        with clock.at(ceremony + timedelta(minutes=2)):
             _sign(enterprise_signer, agreement)
-        if state == "declined":
+    if state == "declined":
+        with clock.at(ceremony + timedelta(days=1)):
             services.agreement_decline(
                 tenant=enterprise_signer,
                 agreement_id=agreement.pk,
                 reason="本年度实习岗位已满，明年再议。 Internship places are full this year.",
             )
-    return []

@@ -13,7 +13,7 @@ import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -53,6 +53,7 @@ from agreements.models import (
     SigningOrder,
     TemplateVersion,
 )
+from core import clock
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
 from core.services import email_queue, email_render_bilingual
@@ -426,7 +427,7 @@ def _updated_body(agreement: Agreement, body: str | None, *, draft: bool) -> tup
 
 def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
     """Supersede the current version (voiding its signatures) and render the new one."""
-    now = timezone.now()
+    now = clock.now()
     previous = agreement.current_version
     voided_signers: list[Signature] = []
     if previous is not None:
@@ -471,7 +472,7 @@ def agreement_send(*, tenant: Tenant, agreement_id: int) -> Agreement:
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(_("Only a draft can be sent for signature."))
     agreement.status = AgreementStatus.SENT
-    agreement.sent_at = timezone.now()
+    agreement.sent_at = clock.now()
     agreement.save(update_fields=["status", "sent_at"])
     audit_append(
         agreement,
@@ -494,7 +495,7 @@ def _next_signers(agreement: Agreement) -> list[Party]:
 def _request_signatures(agreement: Agreement) -> None:
     for party in _next_signers(agreement):
         if party.requested_at is None:
-            party.requested_at = timezone.now()
+            party.requested_at = clock.now()
             party.save(update_fields=["requested_at"])
         _notify(agreement, "sign_request", [party.signatory], party=party)
 
@@ -639,8 +640,13 @@ def agreement_sign(
     drawn_signature: str = "",
     ip_address: str | None = None,
     user_agent: str = "",
+    now: datetime | None = None,
 ) -> Signature:
-    """Sign one exact version. Parties signing at the same moment queue on the row lock."""
+    """Sign one exact version. Parties signing at the same moment queue on the row lock.
+
+    The last signature completes the agreement, which is active at once if `now` is on
+    or after its effective date."""
+    now = now or clock.now()
     ip_address = normalise_ip(ip_address)
     agreement = (
         Agreement.objects.visible_to(tenant.organisation).select_for_update().get(pk=agreement_id)
@@ -658,7 +664,7 @@ def agreement_sign(
         drawn_signature=drawn,
         seal=_seal_data_uri(Organisation.objects.get(pk=tenant.organisation.pk)),
         consent_text=CONSENT_TEXT,
-        signed_at=timezone.now(),
+        signed_at=now,
         ip_address=ip_address,
         user_agent=(user_agent or "")[:500],
         document_sha256=current.sha256,
@@ -686,18 +692,18 @@ def agreement_sign(
         if agreement.signing_order == SigningOrder.SEQUENTIAL:
             _request_signatures(agreement)
     else:
-        _complete(agreement)
+        _complete(agreement, now)
     return signature
 
 
-def _complete(agreement: Agreement) -> None:
+def _complete(agreement: Agreement, now: datetime) -> None:
     agreement.status = AgreementStatus.SIGNED
-    agreement.completed_at = timezone.now()
+    agreement.completed_at = now
     agreement.final_status = RenderStatus.QUEUED
     agreement.save(update_fields=["status", "completed_at", "final_status"])
     audit_append(agreement, AuditAction.COMPLETED, detail={"parties": agreement.parties.count()})
     outbox_enqueue("agreements.tasks.render_final_task", agreement_id=agreement.pk)
-    _advance(agreement, timezone.localdate())
+    _advance(agreement, timezone.localdate(now))
 
 
 @transaction.atomic
@@ -961,7 +967,7 @@ def _advance(agreement: Agreement, today: date) -> None:
 
 def agreements_advance(*, today: date | None = None) -> int:
     """Signed → active from the effective date; active → expired after the end date."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     due = Agreement.objects.filter(
         Q(status=AgreementStatus.SIGNED, effective_date__lte=today)
         | Q(status=AgreementStatus.ACTIVE, end_date__lt=today)
@@ -978,7 +984,7 @@ def agreements_advance(*, today: date | None = None) -> int:
 
 def signature_reminders_send(*, today: date | None = None) -> int:
     """Remind each waiting signatory after the agreement's interval, at most once a day."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     sent = 0
     open_agreements = Agreement.objects.filter(status__in=OPEN_FOR_SIGNING, sent_at__isnull=False)
     for agreement_id in list(open_agreements.values_list("pk", flat=True)):
@@ -1018,7 +1024,7 @@ def end_reminders_send(*, today: date | None = None) -> int:
     An agreement that is already inside 30 days gets only the 30-day notice (and the
     60-day one is marked as past), so nobody receives two at once.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     sent = 0
     due = Agreement.objects.filter(
         Q(end_reminder_60_at__isnull=True) | Q(end_reminder_30_at__isnull=True),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
+from core import clock
 from events.models import AgendaItem, Event, EventInvitation, EventStatus, Registration
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -120,7 +121,8 @@ def _visit(chamber: Organisation, host: Organisation) -> Event:
 
 
 def _open_day(chamber: Organisation, host: Organisation) -> Event:
-    start = datetime(2026, 12, 10, 9, 30, tzinfo=SHANGHAI)
+    # Always upcoming: nine days after the day the demo is built.
+    start = _at(timezone.localtime(clock.now(), SHANGHAI) + timedelta(days=9), 9, 30)
     event, _ = Event.objects.get_or_create(
         organiser=chamber,
         title_en="Joint laboratory open day",
@@ -238,6 +240,6 @@ def seed() -> list[list[str]]:
     ):
         if membership.user.email != "enterprise-staff@demo.lastmile.cn":
             _register(open_day, membership)
-    if timezone.now() > open_day.ends_at and open_day.status == EventStatus.PUBLISHED:
+    if clock.now() > open_day.ends_at and open_day.status == EventStatus.PUBLISHED:
         Event.objects.filter(pk=open_day.pk).update(status=EventStatus.COMPLETED)
     return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core import clock
 from core.files import UploadTo
 from core.i18n import in_reader_language
 from core.validators import validate_photo
@@ -35,7 +37,7 @@ class EventQuerySet(models.QuerySet):
         return self.filter(Q(organiser=organisation) | shared)
 
     def upcoming(self) -> EventQuerySet:
-        return self.filter(ends_at__gte=timezone.now()).exclude(status=EventStatus.CANCELLED)
+        return self.filter(ends_at__gte=clock.now()).exclude(status=EventStatus.CANCELLED)
 
 
 class Event(models.Model):
@@ -112,14 +114,17 @@ class Event(models.Model):
 
     @property
     def has_started(self) -> bool:
-        return self.starts_at <= timezone.now()
+        return self.starts_at <= clock.now()
 
     @property
     def registration_open(self) -> bool:
+        return self.registration_open_at(clock.now())
+
+    def registration_open_at(self, now: datetime) -> bool:
         if self.status != EventStatus.PUBLISHED:
             return False
         closes = self.registration_deadline or self.starts_at
-        return timezone.now() < closes
+        return now < closes
 
 
 class AgendaItemQuerySet(models.QuerySet):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role
 from accounts.tenancy import Tenant
+from core import clock
 from core.links import absolute_url
 from core.services import email_queue, email_render
 from events.calendar import event_ics
@@ -60,16 +61,19 @@ def registration_create(
     needs: str = "",
     walk_in: bool = False,
     organisation_id: int | None = None,
+    now: datetime | None = None,
 ) -> Registration:
     """Register a person from the tenant's organisation: confirmed while seats last, then
-    on the waiting list. Walk-ins are added (and checked in) by the organiser at the door."""
+    on the waiting list. Walk-ins are added (and checked in) by the organiser at the door.
+    Registration closes at the deadline (or the start) as of `now`."""
+    now = now or clock.now()
     tenant.require(Role.STAFF if walk_in else Role.VIEWER)
     event = _lock_event(tenant, event_id)
     email = email.strip().lower()
     if walk_in:
         organisation = _walk_in_organisation(tenant, event, organisation_id)
     else:
-        _check_open(tenant, event)
+        _check_open(tenant, event, now)
         _check_registrant(tenant, email)
         organisation = tenant.organisation
     if event.registrations.active().filter(email=email).exists():
@@ -141,14 +145,14 @@ def _check_registrant(tenant: Tenant, email: str) -> None:
         )
 
 
-def _check_open(tenant: Tenant, event: Event) -> None:
+def _check_open(tenant: Tenant, event: Event, now: datetime) -> None:
     if event.status == EventStatus.CANCELLED:
         raise ValidationError(_("This event was cancelled."))
     if event.status != EventStatus.PUBLISHED:
         raise ValidationError(_("This event is not open for registration."))
     if not may_register(tenant, event):
         raise ValidationError(_("Your organisation is not invited to this event."))
-    if not event.registration_open:
+    if not event.registration_open_at(now):
         raise ValidationError(_("Registration for this event has closed."))
 
 
@@ -254,7 +258,7 @@ def registration_check_in(*, tenant: Tenant, event_id: int, code: str) -> CheckI
 
 
 def reminders_due(now: datetime | None = None):
-    now = now or timezone.now()
+    now = now or clock.now()
     return Registration.objects.filter(
         status=RegistrationStatus.CONFIRMED,
         reminder_sent_at__isnull=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Role
 from accounts.tenancy import Tenant, tenant_for_task
+from core import clock
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
 from core.services import email_queue, email_render, email_render_bilingual
@@ -112,12 +114,12 @@ def event_update(*, tenant: Tenant, event_id: int, **fields: Any) -> Event:
 
 
 @transaction.atomic
-def event_publish(*, tenant: Tenant, event_id: int) -> Event:
+def event_publish(*, tenant: Tenant, event_id: int, now: datetime | None = None) -> Event:
     tenant.require(Role.STAFF)
     event = _organiser_event(tenant, event_id, lock=True)
     if event.status != EventStatus.DRAFT:
         raise ValidationError(_("Only a draft can be published."))
-    if event.starts_at <= timezone.now():
+    if event.starts_at <= (now or clock.now()):
         raise ValidationError(_("The event has already started; change its dates first."))
     event.status = EventStatus.PUBLISHED
     event.save(update_fields=["status"])
@@ -127,12 +129,12 @@ def event_publish(*, tenant: Tenant, event_id: int) -> Event:
 
 
 @transaction.atomic
-def event_complete(*, tenant: Tenant, event_id: int) -> Event:
+def event_complete(*, tenant: Tenant, event_id: int, now: datetime | None = None) -> Event:
     tenant.require(Role.STAFF)
     event = _organiser_event(tenant, event_id, lock=True)
     if event.status != EventStatus.PUBLISHED:
         raise ValidationError(_("Only a published event can be marked completed."))
-    if event.starts_at > timezone.now():
+    if event.starts_at > (now or clock.now()):
         raise ValidationError(_("The event has not started yet."))
     event.status = EventStatus.COMPLETED
     event.save(update_fields=["status"])

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages Lastmile needs from the system, when they are missing.
 #   scripts/system-packages.sh          what the app needs: Pango (WeasyPrint) and a CJK font
-#   scripts/system-packages.sh --test   also Chromium (browser tests) and gettext
+#   scripts/system-packages.sh --test   also Chromium (browser tests), gettext and faketime
 # Without root or apt-get it only says what is missing; it never fails the caller.
 set -uo pipefail
 
 wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
 if [ "${1:-}" = "--test" ]; then
-  wanted+=(chromium gettext)
+  wanted+=(chromium gettext faketime)
 fi
 
 missing=()

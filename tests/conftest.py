@@ -1,6 +1,9 @@
 import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from celery import current_app
 from django.core.cache import cache
 
@@ -12,6 +15,26 @@ from tests.factories import MembershipFactory, OrganisationFactory
 @pytest.fixture(scope="session")
 def _signing_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("signing")
+
+
+# Every test runs at this moment unless it moves the clock itself (the `frozen_clock`
+# fixture): a few days after the article's visit (21 November 2026), so that fixed dates
+# in tests mean the same thing on any day the suite runs. Browser and worker tests talk to
+# processes whose clock cannot be frozen (Chromium, a Celery worker); they run on the real
+# clock and use dates relative to it.
+TEST_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+REAL_CLOCK_MARKERS = ("browser", "worker", "real_clock")
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """The frozen test clock (time-machine, ticking from TEST_NOW); `frozen_clock.move_to(...)`
+    moves it. Tests marked browser, worker or real_clock get None and the real time."""
+    if any(request.node.get_closest_marker(name) for name in REAL_CLOCK_MARKERS):
+        yield None
+        return
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """Regression tests for defects found in review of the agreements app."""
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -107,6 +108,33 @@ def test_a_term_in_months_expires_the_agreement(sent, university_signer, enterpr
     assert services.agreements_advance(today=date(2029, 12, 1)) == 1
     sent.refresh_from_db()
     assert sent.status == AgreementStatus.EXPIRED
+
+
+def test_the_signing_moment_decides_whether_the_agreement_is_active_at_once(
+    sent, university_signer, enterprise_signer
+):
+    """Signed before the effective date (1 Dec 2026) it waits; signed on it, it is active.
+    The moment is the service's `now`, not the machine's clock."""
+    sign(university_signer, sent)
+    on_the_day = datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    signature = sign(enterprise_signer, sent, now=on_the_day)
+    sent.refresh_from_db()
+    assert (sent.status, sent.completed_at, signature.signed_at) == (
+        AgreementStatus.ACTIVE,
+        on_the_day,
+        on_the_day,
+    )
+    actions = list(sent.audit.order_by("sequence").values_list("action", flat=True))
+    assert actions.index("completed") < actions.index("activated")
+
+
+def test_signed_the_day_before_it_waits_for_its_effective_date(
+    sent, university_signer, enterprise_signer
+):
+    sign(university_signer, sent)
+    sign(enterprise_signer, sent, now=datetime(2026, 11, 30, 23, tzinfo=ZoneInfo("Asia/Shanghai")))
+    sent.refresh_from_db()
+    assert sent.status == AgreementStatus.SIGNED
 
 
 def test_a_party_member_cannot_edit_send_or_withdraw_the_drafters_agreement(

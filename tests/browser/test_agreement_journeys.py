@@ -5,10 +5,12 @@ a signature and signs; the university signs; anyone verifies the executed PDF.
 """
 
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from agreements.models import Agreement, AgreementStatus, Signature
@@ -59,7 +61,8 @@ def test_draft_send_sign_and_verify(browser, live_server, tmp_path):
     staff.get_by_label("Title in Chinese").fill("工业机器人联合实验室")
     staff.get_by_label("Kind of agreement").select_option("joint_lab")
     staff.get_by_label("Joint laboratories").check()
-    staff.get_by_label("Effective date").fill("2027-01-01")
+    effective = (timezone.localdate() + timedelta(days=60)).isoformat()  # still ahead when signed
+    staff.get_by_label("Effective date").fill(effective)
     staff.get_by_label("Or a term in months").fill("24")
     staff.get_by_label(re.compile("Shanghai Zhejiang Chamber")).uncheck()  # ours, ticked
     staff.get_by_label(re.compile("Shanghai Zhongqiao Vocational")).check()

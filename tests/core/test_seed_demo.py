@@ -1,5 +1,8 @@
+from datetime import datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
+import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.forms.models import model_to_dict
@@ -7,8 +10,11 @@ from django.forms.models import model_to_dict
 from accounts.models import ChamberMembership, Membership, Organisation, OrganisationKind
 from agreements import services
 from agreements.audit import audit_verify
-from agreements.models import Agreement
+from agreements.models import Agreement, Signature
+from core import clock
 from events.models import Event
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _snapshot() -> dict:
@@ -70,6 +76,41 @@ def test_seed_demo_builds_the_article_and_is_idempotent(db):
             membership = Membership.objects.get(user__email=email)
             assert membership.role == role
             assert membership.organisation.kind == kind
+
+
+@pytest.mark.parametrize(
+    "built_on",
+    [datetime(2026, 12, 1, 9, tzinfo=SHANGHAI), datetime(2031, 1, 1, 9, tzinfo=SHANGHAI)],
+    ids=["built-2026-12-01", "built-2031-01-01"],
+)
+def test_seed_demo_keeps_the_visit_in_its_day_and_the_future_ahead(db, frozen_clock, built_on):
+    frozen_clock.move_to(built_on)
+    call_command("seed_demo", stdout=StringIO())
+    visit = Event.objects.get(title_en="Visit to Zeta Education")
+    visit_day = visit.local_starts_at.date()
+    assert visit_day.isoformat() == "2026-11-21"
+
+    strategic = Agreement.objects.get(kind="strategic")
+    signatures = Signature.objects.filter(party__agreement=strategic)
+    signed_days = {s.signed_at.astimezone(SHANGHAI).date() for s in signatures}
+    assert signatures.count() == 3
+    assert signed_days == {visit_day}
+    assert strategic.completed_at.astimezone(SHANGHAI).date() == visit_day
+    ceremony = strategic.audit.exclude(action__in=["activated", "expired"])
+    assert all(entry.created_at < visit.ends_at for entry in ceremony)
+    # Statuses are brought up to the day the demo is built: a 36-month term from the visit
+    # is running on 1 December 2026 and over by 2031.
+    assert strategic.status == ("active" if built_on.year == 2026 else "expired")
+
+    open_day = Event.objects.get(title_en="Joint laboratory open day")
+    assert open_day.starts_at - clock.now() > timedelta(days=7)
+    assert open_day.registration_open
+
+    waiting = Agreement.objects.get(
+        kind="university_enterprise", parties__organisation__slug="zeta-group"
+    )
+    assert waiting.status == "sent"
+    assert waiting.effective_date > clock.today()
 
 
 def test_demo_login_works(client, db):

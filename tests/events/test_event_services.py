@@ -193,3 +193,36 @@ def test_agenda_is_replaced_in_one_go(published_event, chamber_staff):
         tenant=tenant_of(chamber_staff), event_id=published_event.pk, items=items[1:]
     )
     assert [i.title_en for i in published_event.agenda_items.all()] == ["Signing ceremony"]
+
+
+def test_the_services_moment_decides_publishing_completing_and_registering(
+    event_factory, chamber_staff, enterprise, rep
+):
+    """Each service takes `now`: the same event is publishable a day before it starts and
+    not an hour after; registration closes at its deadline as of the moment given."""
+    event = event_factory(registration_deadline=None)
+    services.event_invite(
+        tenant=tenant_of(chamber_staff), event_id=event.pk, organisation_ids=[enterprise.pk]
+    )
+    after_start = event.starts_at + timedelta(hours=1)
+    with pytest.raises(ValidationError, match="already started"):
+        services.event_publish(tenant=tenant_of(chamber_staff), event_id=event.pk, now=after_start)
+    services.event_publish(
+        tenant=tenant_of(chamber_staff), event_id=event.pk, now=event.starts_at - timedelta(days=1)
+    )
+    with pytest.raises(ValidationError, match="has closed"):
+        registration_create(
+            tenant=tenant_of(rep),
+            event_id=event.pk,
+            full_name="Li Lei",
+            email="li@example.com",
+            now=after_start,
+        )
+    with pytest.raises(ValidationError, match="not started yet"):
+        services.event_complete(
+            tenant=tenant_of(chamber_staff),
+            event_id=event.pk,
+            now=event.starts_at - timedelta(minutes=1),
+        )
+    services.event_complete(tenant=tenant_of(chamber_staff), event_id=event.pk, now=after_start)
+    assert Event.objects.get(pk=event.pk).status == EventStatus.COMPLETED
