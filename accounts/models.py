@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.files import UploadTo
 from core.i18n import in_reader_language, reading_chinese
+from core.scopes import TenantModel, TenantQuerySet, scope_filter
 from core.validators import validate_logo
 
 
@@ -87,7 +88,8 @@ class Sector(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class OrganisationQuerySet(models.QuerySet):
+class OrganisationQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> OrganisationQuerySet:
         """An organisation sees itself, its chamber(s) and, for a chamber, its members."""
         links = ChamberMembership.objects
@@ -98,7 +100,7 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
 
-class Organisation(models.Model):
+class Organisation(TenantModel):
     """A tenant: a chamber of commerce, a university or an enterprise."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
@@ -167,12 +169,13 @@ class Organisation(models.Model):
         return self.kind == OrganisationKind.CHAMBER
 
 
-class ChamberMembershipQuerySet(models.QuerySet):
+class ChamberMembershipQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> ChamberMembershipQuerySet:
         return self.filter(Q(chamber=organisation) | Q(member=organisation))
 
 
-class ChamberMembership(models.Model):
+class ChamberMembership(TenantModel):
     """An enterprise or university that belongs to a chamber's network, since a date."""
 
     chamber = models.ForeignKey(
@@ -209,16 +212,18 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 1, Role.STAFF: 2, Role.ADMIN: 3}
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> MembershipQuerySet:
         return self.filter(organisation=organisation)
 
+    @scope_filter
     def of_user(self, user: User) -> MembershipQuerySet:
         """A person's own memberships: what the organisation switcher lists."""
         return self.filter(user=user, user__is_active=True)
 
 
-class Membership(models.Model):
+class Membership(TenantModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
@@ -256,9 +261,15 @@ def _invitation_expiry():
     return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
 
 
-class InvitationQuerySet(models.QuerySet):
+class InvitationQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> InvitationQuerySet:
         return self.filter(organisation=organisation)
+
+    @scope_filter
+    def by_token(self, token: str) -> InvitationQuerySet:
+        """The invitation a secret link names, whoever follows it (the link is the key)."""
+        return self.filter(token=token)
 
     def pending(self) -> InvitationQuerySet:
         return self.filter(
@@ -266,7 +277,7 @@ class InvitationQuerySet(models.QuerySet):
         )
 
 
-class Invitation(models.Model):
+class Invitation(TenantModel):
     """An admin's invitation for a colleague to join the organisation."""
 
     organisation = models.ForeignKey(

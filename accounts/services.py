@@ -48,7 +48,11 @@ def organisation_create(*, user: User, **fields: Any) -> Organisation:
 @transaction.atomic
 def organisation_update(*, tenant: Tenant, **fields: Any) -> Organisation:
     tenant.require(Role.ADMIN)
-    organisation = Organisation.objects.select_for_update().get(pk=tenant.organisation.pk)
+    organisation = (
+        Organisation.objects.visible_to(tenant.organisation)
+        .select_for_update()
+        .get(pk=tenant.organisation.pk)
+    )
     for name, value in fields.items():
         if name not in PROFILE_FIELDS:
             raise ValueError(f"{name} is not a profile field")
@@ -65,7 +69,11 @@ def organisation_seal_set(*, tenant: Tenant, seal) -> Organisation:
     """The organisation's electronic seal (公章), placed beside its signatory's signature."""
     tenant.require(Role.ADMIN)
     validate_image_upload(seal, max_bytes=settings.SEAL_MAX_BYTES)
-    organisation = Organisation.objects.select_for_update().get(pk=tenant.organisation.pk)
+    organisation = (
+        Organisation.objects.visible_to(tenant.organisation)
+        .select_for_update()
+        .get(pk=tenant.organisation.pk)
+    )
     organisation.seal = seal
     organisation.save(update_fields=["seal"])
     return organisation
@@ -166,7 +174,10 @@ def invitation_send(*, invitation_id: int) -> bool:
     """Email an invitation once; a second run (a redelivered task) sends nothing."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update().filter(pk=invitation_id, sent_at=None).first()
+            Invitation.objects.across_tenants("the send job loads its invitation by id")
+            .select_for_update()
+            .filter(pk=invitation_id, sent_at=None)
+            .first()
         )
         if invitation is None:
             return False
@@ -194,7 +205,8 @@ def invitation_redeliver(*, older_than_minutes: int = 15) -> int:
     """Queue again invitations whose task was lost after dispatch (sent_at still empty)."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     stale = list(
-        Invitation.objects.pending()
+        Invitation.objects.across_tenants("a beat scan for lost sends in every organisation")
+        .pending()
         .filter(sent_at__isnull=True, created_at__lt=cutoff)
         .values_list("pk", flat=True)[:500]
     )
@@ -225,7 +237,7 @@ class InvitationError(ValidationError):
 def invitation_accept(*, user: User, token: str) -> Membership:
     """Turn an invitation into a membership, or say clearly why it cannot be."""
     invitation = (
-        Invitation.objects.select_for_update().select_related("organisation").filter(token=token)
+        Invitation.objects.by_token(token).select_for_update().select_related("organisation")
     ).first()
     if invitation is None:
         raise InvitationError(_("This invitation link is not valid. Ask for a new invitation."))
@@ -252,7 +264,7 @@ def invitation_accept(*, user: User, token: str) -> Membership:
             )
             % {"invited": invitation.email, "current": user.email}
         )
-    membership, created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.visible_to(invitation.organisation).get_or_create(
         user=user,
         organisation=invitation.organisation,
         defaults={"role": invitation.role, "is_signatory": invitation.is_signatory},

@@ -3,7 +3,9 @@
 Every organisation page lives under /o/<org_slug>/. `tenant_for_request` resolves the
 organisation from the slug and the user's membership; anyone who is not a member gets a
 404, so private slugs do not leak. Views reach rows only through each model's
-`visible_to(organisation)` queryset method, using `self.tenant.organisation`.
+`visible_to(organisation)` queryset method, using `self.tenant.organisation`; the scope
+guard (core/scopes.py) makes any other query on a tenant model raise. Resolving a tenant
+names its organisation in the scope the request or task opened.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.http import Http404, HttpRequest
 from rest_framework import permissions
 
 from accounts.models import Membership, Organisation, Role, User
+from core.scopes import scope_activate
 
 SESSION_KEY = "current_organisation"
 
@@ -45,12 +48,14 @@ def tenant_for_user(user: User, org_slug: str) -> Tenant:
     if not user.is_authenticated:
         raise Http404
     membership = (
-        Membership.objects.select_related("organisation")
-        .filter(user=user, organisation__slug=org_slug, user__is_active=True)
+        Membership.objects.of_user(user)
+        .select_related("organisation")
+        .filter(organisation__slug=org_slug, user__is_active=True)
         .first()
     )
     if membership is None:
         raise Http404
+    scope_activate(membership.organisation)
     return Tenant(user=user, organisation=membership.organisation, membership=membership)
 
 
@@ -67,12 +72,16 @@ def tenant_for_task(*, organisation_id: int, user_id: int | None = None) -> Tena
     A task runs with no request, so it names its organisation (and acting user) by id;
     an acting user who has since left the organisation is refused like a request would be.
     """
-    organisation = Organisation.objects.get(pk=organisation_id)
+    organisation = Organisation.objects.across_tenants("a task names its organisation").get(
+        pk=organisation_id
+    )
+    scope_activate(organisation)
     if user_id is None:
         return Tenant(user=None, organisation=organisation, membership=None)
     membership = (
-        Membership.objects.select_related("user")
-        .filter(organisation=organisation, user_id=user_id)
+        Membership.objects.visible_to(organisation)
+        .select_related("user")
+        .filter(user_id=user_id)
         .first()
     )
     if membership is None:

@@ -79,7 +79,9 @@ class OrganisationProfileView(TenantMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["instance"] = Organisation.objects.get(pk=self.organisation.pk)
+        kwargs["instance"] = Organisation.objects.visible_to(self.organisation).get(
+            pk=self.organisation.pk
+        )
         return kwargs
 
     def form_valid(self, form):
@@ -212,8 +214,8 @@ class InvitationAcceptView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["invitation"] = (
-            Invitation.objects.select_related("organisation", "invited_by")
-            .filter(token=self.kwargs["token"])
+            Invitation.objects.by_token(self.kwargs["token"])
+            .select_related("organisation", "invited_by")
             .first()
         )
         return context

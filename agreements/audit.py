@@ -60,7 +60,8 @@ def audit_append(
     """Append one entry. Call inside the transaction that made the change."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_append must run inside the change's transaction")
-    Agreement.objects.select_for_update().filter(pk=agreement.pk).values_list("pk").get()  # lock
+    held = Agreement.objects.across_tenants("the agreement the caller already holds")
+    held.select_for_update().filter(pk=agreement.pk).values_list("pk").get()  # lock
     last = agreement.audit.order_by("-sequence").first()
     entry = AuditEntry(
         agreement=agreement,
@@ -78,7 +79,7 @@ def audit_append(
     entry.entry_hash = _entry_hash(entry)
     entry.save()
     # The head lives on the agreement too, so dropping the last entries is detectable.
-    Agreement.objects.filter(pk=agreement.pk).update(audit_head=entry.entry_hash)
+    held.filter(pk=agreement.pk).update(audit_head=entry.entry_hash)
     agreement.audit_head = entry.entry_hash
     return entry
 
@@ -106,7 +107,8 @@ def audit_verify(agreement: Agreement) -> ChainReport:
             return ChainReport(False, count, entry.sequence, "the entry was changed")
         previous = entry.entry_hash
         expected_sequence += 1
-    head = Agreement.objects.filter(pk=agreement.pk).values_list("audit_head", flat=True).get()
+    held = Agreement.objects.across_tenants("the agreement the caller already holds")
+    head = held.filter(pk=agreement.pk).values_list("audit_head", flat=True).get()
     if head != (previous if count else ""):
         return ChainReport(False, count, expected_sequence, "entries after this one are missing")
     return ChainReport(True, count)

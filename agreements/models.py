@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Sector
 from core.files import UploadTo
 from core.i18n import in_reader_language
+from core.scopes import TenantModel, TenantQuerySet, scope_filter
 from events.models import Event
 
 
@@ -55,12 +56,13 @@ class RenderStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class AgreementTemplateQuerySet(models.QuerySet):
+class AgreementTemplateQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> AgreementTemplateQuerySet:
         return self.filter(organisation=organisation)
 
 
-class AgreementTemplate(models.Model):
+class AgreementTemplate(TenantModel):
     """An organisation's reusable agreement text; every edit is a new TemplateVersion."""
 
     organisation = models.ForeignKey(
@@ -90,12 +92,13 @@ class AgreementTemplate(models.Model):
         return self.versions.order_by("-number").first()
 
 
-class TemplateVersionQuerySet(models.QuerySet):
+class TemplateVersionQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> TemplateVersionQuerySet:
         return self.filter(template__organisation=organisation)
 
 
-class TemplateVersion(models.Model):
+class TemplateVersion(TenantModel):
     template = models.ForeignKey(
         AgreementTemplate, on_delete=models.CASCADE, related_name="versions"
     )
@@ -120,7 +123,8 @@ class TemplateVersion(models.Model):
         return f"{self.template.name} v{self.number}"
 
 
-class AgreementQuerySet(models.QuerySet):
+class AgreementQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> AgreementQuerySet:
         """Its drafting organisation; its parties once it has been sent (a draft, or one
         withdrawn before sending, stays with the drafter)."""
@@ -128,7 +132,7 @@ class AgreementQuerySet(models.QuerySet):
         return self.filter(Q(drafted_by=organisation) | Q(pk__in=parties, sent_at__isnull=False))
 
 
-class Agreement(models.Model):
+class Agreement(TenantModel):
     drafted_by = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -229,12 +233,13 @@ class Agreement(models.Model):
         return [str(labels.get(value, value)) for value in self.focus_areas]
 
 
-class AgreementVersionQuerySet(models.QuerySet):
+class AgreementVersionQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> AgreementVersionQuerySet:
         return self.filter(agreement__in=Agreement.objects.visible_to(organisation))
 
 
-class AgreementVersion(models.Model):
+class AgreementVersion(TenantModel):
     """The exact text sent for signature; a change after sending makes a new one."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="versions")
@@ -276,12 +281,13 @@ class PartyStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class PartyQuerySet(models.QuerySet):
+class PartyQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> PartyQuerySet:
         return self.filter(agreement__in=Agreement.objects.visible_to(organisation))
 
 
-class Party(models.Model):
+class Party(TenantModel):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="parties")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="agreement_parties"
@@ -316,7 +322,8 @@ class Party(models.Model):
         return f"{self.organisation} — {self.agreement}"
 
 
-class SignatureQuerySet(models.QuerySet):
+class SignatureQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> SignatureQuerySet:
         return self.filter(party__agreement__in=Agreement.objects.visible_to(organisation))
 
@@ -324,7 +331,7 @@ class SignatureQuerySet(models.QuerySet):
         return self.filter(voided_at__isnull=True)
 
 
-class Signature(models.Model):
+class Signature(TenantModel):
     """One signatory's electronic signature on one exact version, with its evidence."""
 
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="signatures")
@@ -377,12 +384,13 @@ class AuditAction(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AuditEntryQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> AuditEntryQuerySet:
         return self.filter(agreement__in=Agreement.objects.visible_to(organisation))
 
 
-class AuditEntry(models.Model):
+class AuditEntry(TenantModel):
     """An append-only log entry; each carries the hash of the one before it."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="audit")
@@ -414,12 +422,13 @@ class AuditEntry(models.Model):
         return f"{self.agreement_id}#{self.sequence} {self.action}"
 
 
-class BulkBatchQuerySet(models.QuerySet):
+class BulkBatchQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> BulkBatchQuerySet:
         return self.filter(organisation=organisation)
 
 
-class BulkBatch(models.Model):
+class BulkBatch(TenantModel):
     """Many bilateral agreements prepared from one template and sent together."""
 
     organisation = models.ForeignKey(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from agreements.models import Agreement, AgreementVersion, AuditEntry, Signature
+from agreements.models import Agreement, AgreementVersion
 from core.links import absolute_url
 from core.pades import pades_sign
 from core.pdf import pdf_bytes
@@ -36,9 +36,7 @@ def final_pdf(agreement: Agreement, version: AgreementVersion) -> bytes:
     and audit trail, digitally signed by the platform."""
     signatures = {
         signature.party_id: signature
-        for signature in Signature.objects.valid()
-        .filter(version=version)
-        .select_related("signer", "party__organisation")
+        for signature in version.signatures.valid().select_related("signer", "party__organisation")
     }
     context = _context(agreement, version)
     context.update(
@@ -47,7 +45,7 @@ def final_pdf(agreement: Agreement, version: AgreementVersion) -> bytes:
             for party in context["parties"]
             if party.pk in signatures
         ],
-        trail=list(AuditEntry.objects.filter(agreement=agreement).order_by("sequence")),
+        trail=list(agreement.audit.order_by("sequence")),
         completed_at=agreement.completed_at or timezone.now(),
         verify_url=absolute_url("agreement_verify"),
     )

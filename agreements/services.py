@@ -147,6 +147,10 @@ def template_update(
     )
 
 
+# Why these queries cross tenants (core/scopes.py): each is named where it is used.
+BY_ID = "a job loads or updates its own row by id"
+SWEEP = "a beat job scans every organisation's agreements"
+
 # ---------------------------------------------------------------- parties
 
 
@@ -157,7 +161,7 @@ def party_candidates(tenant: Tenant):
     network = ChamberMembership.objects.filter(
         Q(chamber=organisation) | Q(chamber__in=my_chambers)
     ).values("member_id")
-    return Organisation.objects.filter(
+    return Organisation.objects.across_tenants("the network one may draft with").filter(
         Q(pk=organisation.pk) | Q(pk__in=my_chambers) | Q(pk__in=network)
     )
 
@@ -433,10 +437,8 @@ def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
     if previous is not None:
         previous.superseded_at = now
         previous.save(update_fields=["superseded_at"])
-        voided_signers = list(
-            Signature.objects.valid().filter(version=previous).select_related("signer", "party")
-        )
-        Signature.objects.valid().filter(version=previous).update(voided_at=now)
+        voided_signers = list(previous.signatures.valid().select_related("signer", "party"))
+        previous.signatures.valid().update(voided_at=now)
         agreement.parties.update(status=PartyStatus.WAITING, requested_at=None)
     version = AgreementVersion.objects.create(
         agreement=agreement,
@@ -662,7 +664,9 @@ def agreement_sign(
         organisation=tenant.organisation,
         typed_name=typed_name,
         drawn_signature=drawn,
-        seal=_seal_data_uri(Organisation.objects.get(pk=tenant.organisation.pk)),
+        seal=_seal_data_uri(
+            Organisation.objects.visible_to(tenant.organisation).get(pk=tenant.organisation.pk)
+        ),
         consent_text=CONSENT_TEXT,
         signed_at=now,
         ip_address=ip_address,
@@ -877,7 +881,7 @@ def _render_failed(model, pk: int, field: str, error_field: str | None, exc: Exc
     updates = {field: RenderStatus.FAILED}
     if error_field:
         updates[error_field] = f"{type(exc).__name__}: {exc}"[:2000]
-    model.objects.filter(pk=pk).update(**updates)
+    model.objects.across_tenants(BY_ID).filter(pk=pk).update(**updates)
 
 
 def version_render(*, version_id: int) -> bool:
@@ -889,7 +893,7 @@ def version_render(*, version_id: int) -> bool:
     """
     from agreements.pdf import version_pdf
 
-    versions = AgreementVersion.objects.filter(pk=version_id)
+    versions = AgreementVersion.objects.across_tenants(BY_ID).filter(pk=version_id)
     if not _claim(versions, "render_status"):
         return False
     version = versions.select_related("agreement").get()
@@ -903,9 +907,11 @@ def version_render(*, version_id: int) -> bool:
         version.pdf.field.generate_filename(version, f"v{version.number}.pdf"), ContentFile(pdf)
     )
     with transaction.atomic():
-        updated = AgreementVersion.objects.filter(
-            pk=version.pk, render_status=RenderStatus.RUNNING
-        ).update(pdf=name, sha256=digest, render_status=RenderStatus.DONE, render_error="")
+        updated = (
+            AgreementVersion.objects.across_tenants(BY_ID)
+            .filter(pk=version.pk, render_status=RenderStatus.RUNNING)
+            .update(pdf=name, sha256=digest, render_status=RenderStatus.DONE, render_error="")
+        )
         if updated:
             audit_append(
                 version.agreement,
@@ -919,7 +925,9 @@ def final_render(*, agreement_id: int) -> bool:
     """Render and platform-sign the executed agreement. Safe to run twice."""
     from agreements.pdf import final_pdf
 
-    agreements = Agreement.objects.filter(pk=agreement_id, completed_at__isnull=False)
+    agreements = Agreement.objects.across_tenants(BY_ID).filter(
+        pk=agreement_id, completed_at__isnull=False
+    )
     if not _claim(agreements, "final_status"):
         return False
     agreement = agreements.get()
@@ -934,9 +942,11 @@ def final_render(*, agreement_id: int) -> bool:
         agreement.final_pdf.field.generate_filename(agreement, "executed.pdf"), ContentFile(pdf)
     )
     with transaction.atomic():
-        updated = Agreement.objects.filter(
-            pk=agreement.pk, final_status=RenderStatus.RUNNING
-        ).update(final_pdf=name, final_sha256=digest, final_status=RenderStatus.DONE)
+        updated = (
+            Agreement.objects.across_tenants(BY_ID)
+            .filter(pk=agreement.pk, final_status=RenderStatus.RUNNING)
+            .update(final_pdf=name, final_sha256=digest, final_status=RenderStatus.DONE)
+        )
         if not updated:
             return False
         agreement.refresh_from_db()
@@ -968,14 +978,18 @@ def _advance(agreement: Agreement, today: date) -> None:
 def agreements_advance(*, today: date | None = None) -> int:
     """Signed → active from the effective date; active → expired after the end date."""
     today = today or clock.today()
-    due = Agreement.objects.filter(
-        Q(status=AgreementStatus.SIGNED, effective_date__lte=today)
-        | Q(status=AgreementStatus.ACTIVE, end_date__lt=today)
-    ).values_list("pk", flat=True)
+    due = (
+        Agreement.objects.across_tenants(SWEEP)
+        .filter(
+            Q(status=AgreementStatus.SIGNED, effective_date__lte=today)
+            | Q(status=AgreementStatus.ACTIVE, end_date__lt=today)
+        )
+        .values_list("pk", flat=True)
+    )
     changed = 0
     for pk in list(due):
         with transaction.atomic():
-            agreement = Agreement.objects.select_for_update().get(pk=pk)
+            agreement = Agreement.objects.across_tenants(SWEEP).select_for_update().get(pk=pk)
             before = agreement.status
             _advance(agreement, today)
             changed += agreement.status != before
@@ -986,11 +1000,14 @@ def signature_reminders_send(*, today: date | None = None) -> int:
     """Remind each waiting signatory after the agreement's interval, at most once a day."""
     today = today or clock.today()
     sent = 0
-    open_agreements = Agreement.objects.filter(status__in=OPEN_FOR_SIGNING, sent_at__isnull=False)
+    open_agreements = Agreement.objects.across_tenants(SWEEP).filter(
+        status__in=OPEN_FOR_SIGNING, sent_at__isnull=False
+    )
     for agreement_id in list(open_agreements.values_list("pk", flat=True)):
         with transaction.atomic():
             agreement = (
-                Agreement.objects.select_for_update(skip_locked=True)
+                Agreement.objects.across_tenants(SWEEP)
+                .select_for_update(skip_locked=True)
                 .filter(pk=agreement_id, status__in=OPEN_FOR_SIGNING)
                 .first()
             )
@@ -1026,16 +1043,20 @@ def end_reminders_send(*, today: date | None = None) -> int:
     """
     today = today or clock.today()
     sent = 0
-    due = Agreement.objects.filter(
-        Q(end_reminder_60_at__isnull=True) | Q(end_reminder_30_at__isnull=True),
-        status=AgreementStatus.ACTIVE,
-        end_date__isnull=False,
-        end_date__lte=today + timedelta(days=60),
-        end_date__gt=today,
-    ).values_list("pk", flat=True)
+    due = (
+        Agreement.objects.across_tenants(SWEEP)
+        .filter(
+            Q(end_reminder_60_at__isnull=True) | Q(end_reminder_30_at__isnull=True),
+            status=AgreementStatus.ACTIVE,
+            end_date__isnull=False,
+            end_date__lte=today + timedelta(days=60),
+            end_date__gt=today,
+        )
+        .values_list("pk", flat=True)
+    )
     for pk in list(due):
         with transaction.atomic():
-            agreement = Agreement.objects.select_for_update().get(pk=pk)
+            agreement = Agreement.objects.across_tenants(SWEEP).select_for_update().get(pk=pk)
             remaining = (agreement.end_date - today).days
             now = timezone.now()
             if remaining <= 30 and agreement.end_reminder_30_at is None:
@@ -1074,7 +1095,7 @@ class Verification:
         if self.agreement is None:
             return []
         version = self.agreement.current_version
-        rows = Signature.objects.valid().filter(version=version).select_related("organisation")
+        rows = version.signatures.valid().select_related("organisation")
         return [
             (row.organisation.display_name, date_format(row.signed_at, "DATE_FORMAT"))
             for row in rows
@@ -1087,7 +1108,8 @@ def agreement_verify_pdf(data: bytes) -> Verification:
 
     digest = hashlib.sha256(data).hexdigest()
     agreement = (
-        Agreement.objects.filter(final_sha256=digest, completed_at__isnull=False)
+        Agreement.objects.across_tenants("the public check finds a document by its hash")
+        .filter(final_sha256=digest, completed_at__isnull=False)
         .exclude(final_sha256="")
         .first()
     )
@@ -1134,9 +1156,9 @@ def bulk_create(
         }
     )
     kinds = dict(
-        Organisation.objects.filter(pk__in=[*university_ids, *enterprise_ids]).values_list(
-            "pk", "kind"
-        )
+        party_candidates(tenant)
+        .filter(pk__in=[*university_ids, *enterprise_ids])
+        .values_list("pk", "kind")
     )
     if any(kinds.get(pk) != OrganisationKind.UNIVERSITY for pk in university_ids) or any(
         kinds.get(pk) != OrganisationKind.ENTERPRISE for pk in enterprise_ids
@@ -1186,7 +1208,7 @@ def bulk_prepare(*, batch_id: int) -> int:
     the pair. A fatal problem (the creator lost their membership or role) ends the batch
     with a message rather than leaving it waiting for ever.
     """
-    batch = BulkBatch.objects.select_related("organisation").get(pk=batch_id)
+    batch = BulkBatch.objects.across_tenants(BY_ID).select_related("organisation").get(pk=batch_id)
     try:
         tenant = tenant_for_task(organisation_id=batch.organisation_id, user_id=batch.created_by_id)
         tenant.require(Role.STAFF)
@@ -1199,12 +1221,16 @@ def bulk_prepare(*, batch_id: int) -> int:
         fields["end_date"] = date.fromisoformat(fields["end_date"])
     organisations = {
         o.pk: o
-        for o in Organisation.objects.filter(pk__in={pk for pair in batch.pairs for pk in pair})
+        for o in party_candidates(tenant).filter(pk__in={pk for pair in batch.pairs for pk in pair})
     }
     made = 0
     for university_id, enterprise_id in batch.pairs:
         with transaction.atomic():
-            locked = BulkBatch.objects.select_for_update().get(pk=batch.pk)
+            locked = (
+                BulkBatch.objects.visible_to(tenant.organisation)
+                .select_for_update()
+                .get(pk=batch.pk)
+            )
             made += _bulk_one(locked, tenant, organisations, university_id, enterprise_id, fields)
     _bulk_finish(batch)
     return made
@@ -1233,7 +1259,9 @@ def _bulk_one(batch, tenant, organisations, university_id, enterprise_id, fields
                 sector=enterprise.sector,
                 **fields,
             )
-            Agreement.objects.filter(pk=agreement.pk).update(batch=batch)
+            Agreement.objects.visible_to(tenant.organisation).filter(pk=agreement.pk).update(
+                batch=batch
+            )
             agreement_send(tenant=tenant, agreement_id=agreement.pk)
     except (ValidationError, PermissionDenied) as error:
         name = enterprise.name_en if enterprise else key
@@ -1250,7 +1278,7 @@ def _bulk_errors(batch: BulkBatch) -> set[str]:
 
 def _bulk_finish(batch: BulkBatch, *, fatal: str = "") -> None:
     with transaction.atomic():
-        locked = BulkBatch.objects.select_for_update().get(pk=batch.pk)
+        locked = BulkBatch.objects.across_tenants(BY_ID).select_for_update().get(pk=batch.pk)
         if fatal and "*" not in _bulk_errors(locked):
             locked.errors = [*locked.errors, {"pair": "*", "message": fatal}]
         locked.prepared_at = locked.prepared_at or timezone.now()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from agreements import services
 from agreements.models import Agreement, AgreementVersion, BulkBatch, RenderStatus
 from core.outbox import outbox_enqueue
+from core.scopes import scopes_disabled
 from core.tasks import TRANSIENT
 
 
@@ -33,6 +34,7 @@ def agreements_daily_task() -> dict[str, int]:
 
 
 @shared_task
+@scopes_disabled("a beat scan for lost renders and batches in every organisation")
 def agreement_work_redeliver_task(older_than_minutes: int = 15) -> int:
     """Queue again PDF renders whose task was lost after dispatch."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)

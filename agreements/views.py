@@ -36,7 +36,6 @@ from agreements.models import (
     BulkBatch,
     PartyStatus,
     RenderStatus,
-    Signature,
 )
 from core.files import serve_private_file
 from core.forms import apply_validation_error
@@ -174,7 +173,7 @@ class AgreementDetailView(AgreementMixin, TemplateView):
         parties = list(agreement.parties.select_related("organisation", "signatory"))
         signatures = {}
         if version:
-            signatures = {s.party_id: s for s in Signature.objects.valid().filter(version=version)}
+            signatures = {s.party_id: s for s in version.signatures.valid()}
         my_party = next((p for p in parties if p.organisation_id == self.organisation.pk), None)
         context.update(
             version=version,

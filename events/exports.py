@@ -73,7 +73,8 @@ def badge_export_request(*, tenant: Tenant, event_id: int) -> BadgeExport:
 
 def badge_export_render(*, export_id: int) -> bool:
     """Render (or re-render: the file is overwritten) one badge sheet, reporting progress."""
-    export = BadgeExport.objects.select_related("event").filter(pk=export_id).first()
+    own = BadgeExport.objects.across_tenants("the render job reads and updates its own export")
+    export = own.select_related("event").filter(pk=export_id).first()
     if export is None or export.status == ExportStatus.DONE:
         return False
     tenant = tenant_for_task(organisation_id=export.event.organiser_id)
@@ -83,24 +84,24 @@ def badge_export_render(*, export_id: int) -> bool:
         .select_related("organisation")
         .order_by("organisation__name_en", "full_name")
     )
-    BadgeExport.objects.filter(pk=export.pk).update(
+    own.filter(pk=export.pk).update(
         status=ExportStatus.RUNNING, total=len(registrations), progress=1
     )
 
     def on_progress(done: int, total: int) -> None:
-        BadgeExport.objects.filter(pk=export.pk).update(progress=min(95, round(done * 95 / total)))
+        own.filter(pk=export.pk).update(progress=min(95, round(done * 95 / total)))
 
     try:
         pdf = badges_pdf(export.event, registrations, on_progress=on_progress)
     except Exception as exc:
-        BadgeExport.objects.filter(pk=export.pk).update(
+        own.filter(pk=export.pk).update(
             status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         raise
     export.file.save(
         f"badges-event-{export.event_id}-{export.pk}.pdf", ContentFile(pdf), save=False
     )
-    BadgeExport.objects.filter(pk=export.pk).update(
+    own.filter(pk=export.pk).update(
         file=export.file.name, status=ExportStatus.DONE, progress=100, finished_at=timezone.now()
     )
     return True

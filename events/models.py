@@ -16,6 +16,7 @@ from accounts.models import Organisation
 from core import clock
 from core.files import UploadTo
 from core.i18n import in_reader_language
+from core.scopes import TenantModel, TenantQuerySet, scope_filter
 from core.validators import validate_photo
 
 TIMEZONE_CHOICES = sorted((name, name) for name in available_timezones() if "/" in name)
@@ -28,7 +29,8 @@ class EventStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class EventQuerySet(models.QuerySet):
+class EventQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> EventQuerySet:
         """A draft only its organiser; otherwise the organiser, the host and invitees."""
         # Subqueries, not joins: no duplicates, so no DISTINCT (which FOR UPDATE refuses).
@@ -40,7 +42,7 @@ class EventQuerySet(models.QuerySet):
         return self.filter(ends_at__gte=clock.now()).exclude(status=EventStatus.CANCELLED)
 
 
-class Event(models.Model):
+class Event(TenantModel):
     organiser = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="organised_events"
     )
@@ -127,12 +129,13 @@ class Event(models.Model):
         return now < closes
 
 
-class AgendaItemQuerySet(models.QuerySet):
+class AgendaItemQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> AgendaItemQuerySet:
         return self.filter(event__in=Event.objects.visible_to(organisation))
 
 
-class AgendaItem(models.Model):
+class AgendaItem(TenantModel):
     """One line of the agenda; speakers are a list of {name, title, organisation}."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="agenda_items")
@@ -155,7 +158,8 @@ class AgendaItem(models.Model):
         return in_reader_language(self.title_en, self.title_zh)
 
 
-class EventInvitationQuerySet(models.QuerySet):
+class EventInvitationQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> EventInvitationQuerySet:
         """The organiser sees whom it invited; an invitee sees its own invitation."""
         return self.filter(
@@ -164,7 +168,7 @@ class EventInvitationQuerySet(models.QuerySet):
         )
 
 
-class EventInvitation(models.Model):
+class EventInvitation(TenantModel):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="event_invitations"
@@ -204,16 +208,22 @@ def _certificate_code() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
 
 
-class RegistrationQuerySet(models.QuerySet):
+class RegistrationQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> RegistrationQuerySet:
         """The organiser sees every registration; an organisation sees its own people's."""
         return self.filter(Q(event__organiser=organisation) | Q(organisation=organisation))
+
+    @scope_filter
+    def by_certificate_code(self, code: str) -> RegistrationQuerySet:
+        """The public certificate check: the code printed on a certificate names it."""
+        return self.filter(certificate_code=code)
 
     def active(self) -> RegistrationQuerySet:
         return self.exclude(status=RegistrationStatus.CANCELLED)
 
 
-class Registration(models.Model):
+class Registration(TenantModel):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="event_registrations"
@@ -260,12 +270,13 @@ class Registration(models.Model):
         return f"{self.full_name} @ {self.event}"
 
 
-class PhotoQuerySet(models.QuerySet):
+class PhotoQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> PhotoQuerySet:
         return self.filter(event__in=Event.objects.visible_to(organisation))
 
 
-class EventPhoto(models.Model):
+class EventPhoto(TenantModel):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(
         _("photo"), upload_to=UploadTo("event-photos"), validators=[validate_photo]
@@ -292,12 +303,13 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class BadgeExportQuerySet(models.QuerySet):
+class BadgeExportQuerySet(TenantQuerySet):
+    @scope_filter
     def visible_to(self, organisation: Organisation) -> BadgeExportQuerySet:
         return self.filter(event__organiser=organisation)
 
 
-class BadgeExport(models.Model):
+class BadgeExport(TenantModel):
     """A badge sheet PDF rendered by a worker; the page polls its progress."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="badge_exports")

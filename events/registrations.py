@@ -20,7 +20,6 @@ from core.services import email_queue, email_render
 from events.calendar import event_ics
 from events.models import (
     Event,
-    EventInvitation,
     EventStatus,
     Registration,
     RegistrationStatus,
@@ -32,7 +31,7 @@ REMINDER_LEAD = timedelta(hours=24)
 
 def registering_organisations(event: Event) -> Q:
     """Who may register people: the organiser, the host and the invited organisations."""
-    invited = EventInvitation.objects.filter(event=event).values("organisation_id")
+    invited = event.invitations.values("organisation_id")
     return Q(pk=event.organiser_id) | Q(pk=event.host_id) | Q(pk__in=invited)
 
 
@@ -44,7 +43,8 @@ def _lock_event(tenant: Tenant, event_id: int) -> Event:
 
 def may_register(tenant: Tenant, event: Event) -> bool:
     return (
-        Organisation.objects.filter(pk=tenant.organisation.pk)
+        Organisation.objects.visible_to(tenant.organisation)
+        .filter(pk=tenant.organisation.pk)
         .filter(registering_organisations(event))
         .exists()
     )
@@ -121,7 +121,8 @@ def _walk_in_organisation(tenant: Tenant, event: Event, organisation_id: int | N
     if event.status != EventStatus.PUBLISHED:
         raise ValidationError(_("Check-in is open only for a published event."))
     organisation = (
-        Organisation.objects.filter(registering_organisations(event))
+        Organisation.objects.visible_to(tenant.organisation)
+        .filter(registering_organisations(event))
         .filter(pk=organisation_id or tenant.organisation.pk)
         .first()
     )
@@ -162,7 +163,11 @@ def registration_cancel(*, tenant: Tenant, registration_id: int) -> Registration
     the waiting list moves up and is told by email."""
     registration = Registration.objects.visible_to(tenant.organisation).get(pk=registration_id)
     event = _lock_event(tenant, registration.event_id)
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration = (
+        Registration.objects.visible_to(tenant.organisation)
+        .select_for_update()
+        .get(pk=registration.pk)
+    )
     own = tenant.user is not None and tenant.user.pk == registration.registered_by_id
     own = own or (tenant.user is not None and tenant.user.email == registration.email)
     if registration.organisation_id != tenant.organisation.pk or not own:
@@ -259,7 +264,7 @@ def registration_check_in(*, tenant: Tenant, event_id: int, code: str) -> CheckI
 
 def reminders_due(now: datetime | None = None):
     now = now or clock.now()
-    return Registration.objects.filter(
+    return Registration.objects.across_tenants("the beat job reminds every event's people").filter(
         status=RegistrationStatus.CONFIRMED,
         reminder_sent_at__isnull=True,
         event__status=EventStatus.PUBLISHED,

@@ -236,7 +236,8 @@ def event_invitation_send(*, invitation_id: int) -> int:
     """Email every member of an invited organisation, once. Returns how many were emailed."""
     with transaction.atomic():
         invitation = (
-            EventInvitation.objects.select_for_update()
+            EventInvitation.objects.across_tenants("the send job loads its invitation by id")
+            .select_for_update()
             .select_related("event")
             .filter(pk=invitation_id, sent_at__isnull=True)
             .first()

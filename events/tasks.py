@@ -31,12 +31,17 @@ def event_reminders_task() -> int:
 def event_work_redeliver_task(older_than_minutes: int = 15) -> int:
     """Queue again event invitations and badge sheets whose task was lost after dispatch."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    invitations = EventInvitation.objects.filter(
-        sent_at__isnull=True, event__status=EventStatus.PUBLISHED, created_at__lt=cutoff
-    ).values_list("pk", flat=True)[:500]
-    exports = BadgeExport.objects.filter(
-        status=ExportStatus.QUEUED, created_at__lt=cutoff
-    ).values_list("pk", flat=True)[:100]
+    lost = "a beat scan for lost sends in every organisation"
+    invitations = (
+        EventInvitation.objects.across_tenants(lost)
+        .filter(sent_at__isnull=True, event__status=EventStatus.PUBLISHED, created_at__lt=cutoff)
+        .values_list("pk", flat=True)[:500]
+    )
+    exports = (
+        BadgeExport.objects.across_tenants(lost)
+        .filter(status=ExportStatus.QUEUED, created_at__lt=cutoff)
+        .values_list("pk", flat=True)[:100]
+    )
     with transaction.atomic():
         for pk in invitations:
             outbox_enqueue("events.tasks.event_invitation_send_task", invitation_id=pk)

@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from accounts.models import Role
 from accounts.tenancy import Tenant
+from core.scopes import scopes_disabled
 from tests.factories import MembershipFactory, OrganisationFactory
 
 
@@ -35,6 +36,14 @@ def frozen_clock(request):
         return
     with time_machine.travel(TEST_NOW, tick=True) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _test_body_reads_across_tenants():
+    """The test itself sets up and inspects every tenant's rows. What it calls through
+    the client, a task or a command opens its own checked scope (core/scopes.py)."""
+    with scopes_disabled("a test sets up and inspects every tenant"):
+        yield
 
 
 @pytest.fixture(autouse=True)

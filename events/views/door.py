@@ -37,7 +37,9 @@ class CheckInView(EventMixin, TemplateView):
     template_name = "events/check_in.html"
 
     def organisations(self):
-        return Organisation.objects.filter(registering_organisations(self.event))
+        return Organisation.objects.visible_to(self.organisation).filter(
+            registering_organisations(self.event)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -84,7 +84,7 @@ class EventUpdateView(EventMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["hosts"] = services.invitable_organisations(self.tenant)
-        kwargs["instance"] = Event.objects.get(pk=self.event.pk)
+        kwargs["instance"] = Event.objects.visible_to(self.organisation).get(pk=self.event.pk)
         return kwargs
 
     def form_valid(self, form):

@@ -139,7 +139,8 @@ class CertificateVerifyView(TemplateView):
         if code and form.is_valid():
             context["checked"] = True
             context["certificate"] = (
-                Registration.objects.filter(certificate_code=code, checked_in_at__isnull=False)
+                Registration.objects.by_certificate_code(code)
+                .filter(checked_in_at__isnull=False)
                 .select_related("event", "organisation", "event__organiser")
                 .first()
             )

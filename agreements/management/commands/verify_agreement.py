@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements.services import agreement_verify_pdf
+from core.scopes import scopes_disabled
 
 
 class Command(BaseCommand):
@@ -11,6 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
 
+    @scopes_disabled("an operator checks a file against every executed agreement")
     def handle(self, *args, file: Path, **options):
         try:
             data = file.read_bytes()

@@ -2,11 +2,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agreements.audit import audit_verify
 from agreements.models import Agreement
+from core.scopes import scopes_disabled
 
 
 class Command(BaseCommand):
     help = "Recompute every agreement's audit hash chain and report any that do not verify."
 
+    @scopes_disabled("the command checks every agreement's chain")
     def handle(self, *args, **options):
         checked = broken = 0
         for agreement in Agreement.objects.order_by("pk").iterator():
