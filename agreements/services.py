@@ -171,6 +171,43 @@ def signatories_of(organisation: Organisation):
     )
 
 
+def check_drafter(drafter: Organisation, parties: Sequence[Organisation]) -> None:
+    """A drafter is one of the parties, or the chamber whose network every party belongs to.
+
+    The drafter asks each signatory to sign on behalf of their organisation; an
+    organisation with no standing between two others must not put that request to them.
+    (A chamber is never a chamber's member, so a chamber among the parties means the
+    drafter must be a party itself.)
+    """
+    if any(organisation.pk == drafter.pk for organisation in parties):
+        return
+    if not drafter.is_chamber:
+        raise ValidationError(
+            {
+                "parties": _(
+                    "Your organisation must be one of the parties: an agreement is drafted by "
+                    "one of its parties, or by the chamber whose network all of them belong to."
+                )
+            }
+        )
+    members = set(
+        ChamberMembership.objects.visible_to(drafter)
+        .filter(chamber=drafter, member__in=[organisation.pk for organisation in parties])
+        .values_list("member_id", flat=True)
+    )
+    outside = [organisation for organisation in parties if organisation.pk not in members]
+    if outside:
+        raise ValidationError(
+            {
+                "parties": _(
+                    "%(org)s is not a member of your chamber's network: add your organisation "
+                    "as a party, or let one of the parties draft this agreement."
+                )
+                % {"org": outside[0].display_name}
+            }
+        )
+
+
 @dataclass(frozen=True)
 class PartySpec:
     organisation_id: int
@@ -185,11 +222,12 @@ def _resolve_parties(tenant: Tenant, kind: str, specs: Sequence[PartySpec]) -> l
     if len(ids) < 2:
         raise ValidationError({"parties": _("An agreement needs at least two parties.")})
     organisations = {o.pk: o for o in candidates.filter(pk__in=ids)}
+    if any(pk not in organisations for pk in ids):
+        raise ValidationError({"parties": _("Choose parties from your network.")})
+    check_drafter(tenant.organisation, [organisations[pk] for pk in ids])
     resolved = []
     for spec in specs:
-        organisation = organisations.get(spec.organisation_id)
-        if organisation is None:
-            raise ValidationError({"parties": _("Choose parties from your network.")})
+        organisation = organisations[spec.organisation_id]
         signatories = signatories_of(organisation)
         if spec.signatory_id:
             membership = signatories.filter(user_id=spec.signatory_id).first()
@@ -471,6 +509,10 @@ def agreement_send(*, tenant: Tenant, agreement_id: int) -> Agreement:
     agreement = _drafted(tenant, agreement_id)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(_("Only a draft can be sent for signature."))
+    # Checked again here: a draft made before the rule, or a party that has since left the
+    # chamber's network, is not sent on the drafter's word.
+    parties = agreement.parties.select_related("organisation")
+    check_drafter(tenant.organisation, [party.organisation for party in parties])
     agreement.status = AgreementStatus.SENT
     agreement.sent_at = clock.now()
     agreement.save(update_fields=["status", "sent_at"])
@@ -1103,6 +1145,23 @@ def agreement_verify_pdf(data: bytes) -> Verification:
 BULK_MAX = 500
 
 
+def _require_chamber(tenant: Tenant) -> None:
+    """Bulk sending is the chamber's alone: one agreement per pair of its members."""
+    if not tenant.organisation.is_chamber:
+        raise PermissionDenied(_("Only a chamber of commerce sends agreements in bulk."))
+
+
+def bulk_candidates(tenant: Tenant):
+    """The organisations a chamber may pair in a batch: the members of its own network."""
+    _require_chamber(tenant)
+    members = (
+        ChamberMembership.objects.visible_to(tenant.organisation)
+        .filter(chamber=tenant.organisation)
+        .values("member_id")
+    )
+    return Organisation.objects.filter(pk__in=members)
+
+
 @transaction.atomic
 def bulk_create(
     *,
@@ -1122,6 +1181,7 @@ def bulk_create(
     anything is created; the task then drafts and sends them and the worker renders each.
     """
     tenant.require(Role.STAFF)
+    _require_chamber(tenant)
     template_version = TemplateVersion.objects.visible_to(tenant.organisation).get(
         pk=template_version_id
     )
@@ -1192,6 +1252,11 @@ def bulk_prepare(*, batch_id: int) -> int:
         tenant.require(Role.STAFF)
     except (PermissionDenied, ObjectDoesNotExist):
         _bulk_finish(batch, fatal=_("The person who started this batch may no longer send."))
+        return 0
+    try:
+        _require_chamber(tenant)
+    except PermissionDenied as refused:
+        _bulk_finish(batch, fatal=str(refused))
         return 0
     fields = dict(batch.fields)
     fields["effective_date"] = date.fromisoformat(fields["effective_date"])

@@ -127,11 +127,13 @@ class AgreementCreateView(TenantMixin, FormView):
                 "name_en",
             ),
             events=Event.objects.visible_to(self.organisation).order_by("-starts_at")[:50],
+            # Only a chamber drafts between others (its members); anyone else is a party.
+            own_party=None if self.organisation.is_chamber else self.organisation,
         )
         return kwargs
 
     def get_initial(self):
-        return {"parties": [self.organisation.pk]}
+        return {"parties": [self.organisation.pk]} if self.organisation.is_chamber else {}
 
     def form_valid(self, form):
         data = dict(form.cleaned_data)
@@ -528,9 +530,13 @@ class BulkCreateView(TenantMixin, FormView):
     form_class = BulkForm
     required_role = Role.STAFF
 
+    def check_tenant(self) -> None:
+        if not self.organisation.is_chamber:
+            raise Http404  # bulk sending exists for chambers only
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        candidates = services.party_candidates(self.tenant)
+        candidates = services.bulk_candidates(self.tenant)
         kwargs.update(
             templates=AgreementTemplate.objects.visible_to(self.organisation).prefetch_related(
                 "versions"
@@ -563,6 +569,8 @@ class BulkProgressView(TenantMixin, TemplateView):
     template_name = "agreements/bulk_progress.html"
 
     def check_tenant(self) -> None:
+        if not self.organisation.is_chamber:
+            raise Http404  # bulk sending exists for chambers only
         self.batch = get_object_or_404(
             BulkBatch.objects.visible_to(self.organisation), pk=self.kwargs["batch_pk"]
         )
