@@ -1011,7 +1011,7 @@ def agreement_termination_request(
         party=party,
         requested_by=tenant.user,
         reason=reason,
-        created_at=timezone.now(),
+        created_at=clock.now(),
     )
     _termination_trail(
         agreement, tenant, AuditAction.END_REQUESTED, request, party, ip_address, reason=reason
@@ -1031,7 +1031,7 @@ def agreement_termination_confirm(
         raise ValidationError(_("Your organisation asked for this; the other parties confirm it."))
     if request.consents.filter(party=party).exists():
         raise ValidationError(_("Your organisation has already confirmed."))
-    now = timezone.now()
+    now = clock.now()
     TerminationConsent.objects.create(
         request=request, party=party, confirmed_by=tenant.user, confirmed_at=now
     )
@@ -1067,7 +1067,7 @@ def agreement_termination_withdraw(
             % {"org": request.party.organisation.display_name}
         )
     request.status = TerminationStatus.WITHDRAWN
-    request.closed_at = timezone.now()
+    request.closed_at = clock.now()
     request.closed_by_party = party
     request.save(update_fields=["status", "closed_at", "closed_by_party"])
     _termination_trail(agreement, tenant, AuditAction.END_WITHDRAWN, request, party, ip_address)
@@ -1090,7 +1090,7 @@ def agreement_termination_decline(
         raise ValidationError(_("Your organisation has already confirmed."))
     reason = _reason(reason)
     request.status = TerminationStatus.DECLINED
-    request.closed_at = timezone.now()
+    request.closed_at = clock.now()
     request.closed_by_party = party
     request.decline_reason = reason
     request.save(update_fields=["status", "closed_at", "closed_by_party", "decline_reason"])
