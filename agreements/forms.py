@@ -70,15 +70,32 @@ class AgreementForm(forms.Form):
         max_length=100_000,
     )
 
-    def __init__(self, *args, templates=(), parties=(), events=(), **kwargs):
+    def __init__(self, *args, templates=(), parties=(), events=(), own_party=None, **kwargs):
+        """`own_party`: the drafting organisation when it must be a party (it is not a
+        chamber); it is then left out of the picker and always added."""
         super().__init__(*args, **kwargs)
+        self.own_party = own_party
         self.fields["template_version"].choices = [("", _("— No template —"))] + [
             (t.current.pk, f"{t.name} (v{t.current.number})") for t in templates if t.current
         ]
         self.fields["parties"].choices = [
-            (o.pk, f"{o.display_name} · {o.get_kind_display()}") for o in parties
+            (o.pk, f"{o.display_name} · {o.get_kind_display()}")
+            for o in parties
+            if own_party is None or o.pk != own_party.pk
         ]
+        if own_party is not None:
+            self.fields["parties"].label = _("Other parties")
+            self.fields["parties"].help_text = _(
+                "%(org)s is a party; choose the others. Each party signs through its "
+                "authorised signatory."
+            ) % {"org": own_party.display_name}
         self.fields["event"].choices = [("", "—")] + [(e.pk, e.title) for e in events]
+
+    def clean_parties(self) -> list[int]:
+        chosen = self.cleaned_data["parties"]
+        if self.own_party is None:
+            return chosen
+        return [self.own_party.pk, *(pk for pk in chosen if pk != self.own_party.pk)]
 
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data["tags"]

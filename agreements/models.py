@@ -382,6 +382,11 @@ class AuditAction(models.TextChoices):
     FINALISED = "finalised", _("Executed PDF issued")
     ACTIVATED = "activated", _("Became active")
     EXPIRED = "expired", _("Expired")
+    # Early termination by the parties (codes fit the 12-character column).
+    END_REQUESTED = "end_request", _("Termination requested")
+    END_CONFIRMED = "end_confirm", _("Termination confirmed")
+    END_WITHDRAWN = "end_withdraw", _("Termination request withdrawn")
+    END_DECLINED = "end_decline", _("Termination declined")
 
 
 class AuditEntryQuerySet(TenantQuerySet):
@@ -455,3 +460,87 @@ class BulkBatch(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.template_version} × {self.total}"
+
+
+class TerminationStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the other parties")
+    AGREED = "agreed", _("Agreed by every party")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DECLINED = "declined", _("Declined")
+
+
+class TerminationRequestQuerySet(TenantQuerySet):
+    @scope_filter
+    def visible_to(self, organisation: Organisation) -> TerminationRequestQuerySet:
+        return self.filter(agreement__in=Agreement.objects.visible_to(organisation))
+
+
+class TerminationRequest(TenantModel):
+    """One party asks to end an executed agreement early; it ends when every other party
+    confirms. The requester may withdraw it and any other party may decline it."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="termination_requests"
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(
+        max_length=10, choices=TerminationStatus.choices, default=TerminationStatus.OPEN
+    )
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Who ended the request without terminating: the requester (withdrawn) or a decliner.
+    closed_by_party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.TextField(blank=True, max_length=2000)
+
+    objects = TerminationRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agreement", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement"],
+                condition=Q(status="open"),
+                name="termination_request_one_open_per_agreement",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id}: {self.party} ({self.status})"
+
+
+class TerminationConsentQuerySet(TenantQuerySet):
+    @scope_filter
+    def visible_to(self, organisation: Organisation) -> TerminationConsentQuerySet:
+        return self.filter(request__agreement__in=Agreement.objects.visible_to(organisation))
+
+
+class TerminationConsent(TenantModel):
+    """A party's admin confirmed a termination request, once per party."""
+
+    request = models.ForeignKey(
+        TerminationRequest, on_delete=models.CASCADE, related_name="consents"
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField()
+
+    objects = TerminationConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["request", "confirmed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "party"], name="termination_consent_once_per_party"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} confirmed {self.request_id}"

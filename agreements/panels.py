@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Count
 
+from accounts.models import Role
 from accounts.tenancy import Tenant
-from agreements.models import Agreement, AgreementStatus, PartyStatus
+from agreements.models import (
+    Agreement,
+    AgreementStatus,
+    PartyStatus,
+    TerminationRequest,
+    TerminationStatus,
+)
 from partnerships.panels import Panel
 
 
@@ -34,6 +41,20 @@ def agreements_panel(tenant: Tenant) -> Panel:
                 parties__status=PartyStatus.WAITING,
             ).select_related("drafted_by")[:8]
         )
+    terminations = []
+    if tenant.has_role(Role.ADMIN):
+        # Requests to end an agreement early that wait for this organisation's answer.
+        terminations = list(
+            TerminationRequest.objects.visible_to(organisation)
+            .filter(
+                status=TerminationStatus.OPEN,
+                agreement__status__in=[AgreementStatus.SIGNED, AgreementStatus.ACTIVE],
+                agreement__parties__organisation=organisation,
+            )
+            .exclude(party__organisation=organisation)
+            .exclude(consents__party__organisation=organisation)
+            .select_related("agreement", "party__organisation")[:8]
+        )
     at_my_events = 0
     if organisation.is_chamber:
         at_my_events = (
@@ -47,6 +68,7 @@ def agreements_panel(tenant: Tenant) -> Panel:
             "by_status": by_status,
             "total": sum(counts.values()),
             "waiting": waiting,
+            "terminations": terminations,
             "at_my_events": at_my_events,
         },
         order=20,

@@ -52,6 +52,9 @@ from agreements.models import (
     Signature,
     SigningOrder,
     TemplateVersion,
+    TerminationConsent,
+    TerminationRequest,
+    TerminationStatus,
 )
 from core import clock
 from core.links import absolute_url
@@ -175,6 +178,43 @@ def signatories_of(organisation: Organisation):
     )
 
 
+def check_drafter(drafter: Organisation, parties: Sequence[Organisation]) -> None:
+    """A drafter is one of the parties, or the chamber whose network every party belongs to.
+
+    The drafter asks each signatory to sign on behalf of their organisation; an
+    organisation with no standing between two others must not put that request to them.
+    (A chamber is never a chamber's member, so a chamber among the parties means the
+    drafter must be a party itself.)
+    """
+    if any(organisation.pk == drafter.pk for organisation in parties):
+        return
+    if not drafter.is_chamber:
+        raise ValidationError(
+            {
+                "parties": _(
+                    "Your organisation must be one of the parties: an agreement is drafted by "
+                    "one of its parties, or by the chamber whose network all of them belong to."
+                )
+            }
+        )
+    members = set(
+        ChamberMembership.objects.visible_to(drafter)
+        .filter(chamber=drafter, member__in=[organisation.pk for organisation in parties])
+        .values_list("member_id", flat=True)
+    )
+    outside = [organisation for organisation in parties if organisation.pk not in members]
+    if outside:
+        raise ValidationError(
+            {
+                "parties": _(
+                    "%(org)s is not a member of your chamber's network: add your organisation "
+                    "as a party, or let one of the parties draft this agreement."
+                )
+                % {"org": outside[0].display_name}
+            }
+        )
+
+
 @dataclass(frozen=True)
 class PartySpec:
     organisation_id: int
@@ -189,11 +229,12 @@ def _resolve_parties(tenant: Tenant, kind: str, specs: Sequence[PartySpec]) -> l
     if len(ids) < 2:
         raise ValidationError({"parties": _("An agreement needs at least two parties.")})
     organisations = {o.pk: o for o in candidates.filter(pk__in=ids)}
+    if any(pk not in organisations for pk in ids):
+        raise ValidationError({"parties": _("Choose parties from your network.")})
+    check_drafter(tenant.organisation, [organisations[pk] for pk in ids])
     resolved = []
     for spec in specs:
-        organisation = organisations.get(spec.organisation_id)
-        if organisation is None:
-            raise ValidationError({"parties": _("Choose parties from your network.")})
+        organisation = organisations[spec.organisation_id]
         signatories = signatories_of(organisation)
         if spec.signatory_id:
             membership = signatories.filter(user_id=spec.signatory_id).first()
@@ -473,6 +514,10 @@ def agreement_send(*, tenant: Tenant, agreement_id: int) -> Agreement:
     agreement = _drafted(tenant, agreement_id)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(_("Only a draft can be sent for signature."))
+    # Checked again here: a draft made before the rule, or a party that has since left the
+    # chamber's network, is not sent on the drafter's word.
+    parties = agreement.parties.select_related("organisation")
+    check_drafter(tenant.organisation, [party.organisation for party in parties])
     agreement.status = AgreementStatus.SENT
     agreement.sent_at = clock.now()
     agreement.save(update_fields=["status", "sent_at"])
@@ -849,17 +894,215 @@ def agreement_withdraw(*, tenant: Tenant, agreement_id: int, reason: str = "") -
     return agreement
 
 
-@transaction.atomic
-def agreement_terminate(*, tenant: Tenant, agreement_id: int, reason: str) -> Agreement:
-    """An executed agreement ends early; any party's admin (or the drafter's) may record it."""
+# ---------------------------------------------------------------- termination
+#
+# An executed agreement binds every party, so no party ends it alone: one party's admin
+# asks (with a reason), and it is terminated when every other party's admin has
+# confirmed. The requester may withdraw the request and any other party may decline it;
+# either way the agreement stays in force. One request is open at a time. The platform
+# keeps no notice periods: where the text gives a party the right to end it on notice,
+# the others confirm once that notice has run.
+
+TERMINABLE = (AgreementStatus.SIGNED, AgreementStatus.ACTIVE)
+
+
+def _termination_agreement(tenant: Tenant, agreement_id: int) -> tuple[Agreement, Party]:
+    """The agreement, locked, and the acting organisation's party to it."""
     tenant.require(Role.ADMIN)
     agreement = (
         Agreement.objects.visible_to(tenant.organisation).select_for_update().get(pk=agreement_id)
     )
-    if not agreement.is_executed or agreement.status == AgreementStatus.EXPIRED:
+    party = (
+        agreement.parties.select_related("organisation")
+        .filter(organisation=tenant.organisation)
+        .first()
+    )
+    if party is None:
+        raise ValidationError(
+            _("Only the parties to an agreement can end it; %(org)s is not one of them.")
+            % {"org": tenant.organisation.display_name}
+        )
+    if agreement.status not in TERMINABLE:
         raise ValidationError(_("Only a signed or active agreement can be terminated."))
-    _close(agreement, tenant, AgreementStatus.TERMINATED, AuditAction.TERMINATED, _reason(reason))
+    return agreement, party
+
+
+def open_termination(agreement: Agreement) -> TerminationRequest | None:
+    return (
+        agreement.termination_requests.filter(status=TerminationStatus.OPEN)
+        .select_related("party__organisation", "requested_by")
+        .first()
+    )
+
+
+def _open_termination(agreement: Agreement) -> TerminationRequest:
+    request = open_termination(agreement)
+    if request is None:
+        raise ValidationError(_("No request to terminate this agreement is waiting."))
+    return request
+
+
+def termination_waiting_parties(request: TerminationRequest) -> list[Party]:
+    """The parties, other than the requester, that have not yet confirmed."""
+    confirmed = request.consents.values("party_id")
+    return list(
+        request.agreement.parties.exclude(pk=request.party_id)
+        .exclude(pk__in=confirmed)
+        .select_related("organisation")
+    )
+
+
+def _termination_audience(agreement: Agreement) -> list[tuple[User, Organisation]]:
+    """Everyone a termination step concerns, each with the organisation whose pages their
+    link opens: every party's active admins and its signatory, and the drafter."""
+    people: dict[int, tuple[User, Organisation]] = {}
+    for party in agreement.parties.select_related("organisation", "signatory"):
+        admins = Membership.objects.visible_to(party.organisation).filter(
+            role=Role.ADMIN, user__is_active=True
+        )
+        for membership in admins.select_related("user"):
+            people.setdefault(membership.user_id, (membership.user, party.organisation))
+        if party.signatory.is_active:
+            people.setdefault(party.signatory_id, (party.signatory, party.organisation))
+    creator = agreement.created_by
+    if creator is not None and creator.is_active:
+        people.setdefault(creator.pk, (creator, agreement.drafted_by))
+    return list(people.values())
+
+
+def _tell_termination(
+    agreement: Agreement, kind: str, tenant: Tenant, party: Party, **context: Any
+) -> None:
+    """Email everyone concerned but the person who acted; `party` is the one named."""
+    for user, organisation in _termination_audience(agreement):
+        if tenant.user is not None and user.pk == tenant.user.pk:
+            continue
+        _notify(agreement, kind, [user], url_organisation=organisation, party=party, **context)
+
+
+def _termination_trail(
+    agreement: Agreement,
+    tenant: Tenant,
+    action: str,
+    request: TerminationRequest,
+    party: Party,
+    ip_address: str | None,
+    **detail: Any,
+) -> None:
+    audit_append(
+        agreement,
+        action,
+        actor=tenant.user,
+        organisation=tenant.organisation,
+        detail={"request": request.pk, "party": party.organisation.name_en, **detail},
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def agreement_termination_request(
+    *, tenant: Tenant, agreement_id: int, reason: str, ip_address: str | None = None
+) -> TerminationRequest:
+    """A party's admin asks the other parties to end an executed agreement early."""
+    agreement, party = _termination_agreement(tenant, agreement_id)
+    reason = _reason(reason)
+    if open_termination(agreement) is not None:
+        raise ValidationError(
+            _("A request to terminate this agreement is already waiting for the parties.")
+        )
+    request = TerminationRequest.objects.create(
+        agreement=agreement,
+        party=party,
+        requested_by=tenant.user,
+        reason=reason,
+        created_at=clock.now(),
+    )
+    _termination_trail(
+        agreement, tenant, AuditAction.END_REQUESTED, request, party, ip_address, reason=reason
+    )
+    _tell_termination(agreement, "termination_requested", tenant, party, reason=reason)
+    return request
+
+
+@transaction.atomic
+def agreement_termination_confirm(
+    *, tenant: Tenant, agreement_id: int, ip_address: str | None = None
+) -> Agreement:
+    """Another party's admin agrees; the last confirmation terminates the agreement."""
+    agreement, party = _termination_agreement(tenant, agreement_id)
+    request = _open_termination(agreement)
+    if party.pk == request.party_id:
+        raise ValidationError(_("Your organisation asked for this; the other parties confirm it."))
+    if request.consents.filter(party=party).exists():
+        raise ValidationError(_("Your organisation has already confirmed."))
+    now = clock.now()
+    TerminationConsent.objects.create(
+        request=request, party=party, confirmed_by=tenant.user, confirmed_at=now
+    )
+    _termination_trail(agreement, tenant, AuditAction.END_CONFIRMED, request, party, ip_address)
+    if termination_waiting_parties(request):
+        return agreement
+    request.status = TerminationStatus.AGREED
+    request.closed_at = now
+    request.save(update_fields=["status", "closed_at"])
+    _close(
+        agreement,
+        tenant,
+        AgreementStatus.TERMINATED,
+        AuditAction.TERMINATED,
+        request.reason,
+        ip_address=ip_address,
+        notify=False,
+    )
+    _tell_termination(agreement, "terminated", tenant, request.party, reason=request.reason)
     return agreement
+
+
+@transaction.atomic
+def agreement_termination_withdraw(
+    *, tenant: Tenant, agreement_id: int, ip_address: str | None = None
+) -> TerminationRequest:
+    """The requesting party takes its request back; the agreement stays in force."""
+    agreement, party = _termination_agreement(tenant, agreement_id)
+    request = _open_termination(agreement)
+    if party.pk != request.party_id:
+        raise ValidationError(
+            _("Only %(org)s, which asked for it, can withdraw this request.")
+            % {"org": request.party.organisation.display_name}
+        )
+    request.status = TerminationStatus.WITHDRAWN
+    request.closed_at = clock.now()
+    request.closed_by_party = party
+    request.save(update_fields=["status", "closed_at", "closed_by_party"])
+    _termination_trail(agreement, tenant, AuditAction.END_WITHDRAWN, request, party, ip_address)
+    _tell_termination(agreement, "termination_withdrawn", tenant, party)
+    return request
+
+
+@transaction.atomic
+def agreement_termination_decline(
+    *, tenant: Tenant, agreement_id: int, reason: str, ip_address: str | None = None
+) -> TerminationRequest:
+    """Another party refuses, with a reason; the agreement stays in force."""
+    agreement, party = _termination_agreement(tenant, agreement_id)
+    request = _open_termination(agreement)
+    if party.pk == request.party_id:
+        raise ValidationError(
+            _("Your organisation asked for this; withdraw the request instead of declining it.")
+        )
+    if request.consents.filter(party=party).exists():
+        raise ValidationError(_("Your organisation has already confirmed."))
+    reason = _reason(reason)
+    request.status = TerminationStatus.DECLINED
+    request.closed_at = clock.now()
+    request.closed_by_party = party
+    request.decline_reason = reason
+    request.save(update_fields=["status", "closed_at", "closed_by_party", "decline_reason"])
+    _termination_trail(
+        agreement, tenant, AuditAction.END_DECLINED, request, party, ip_address, reason=reason
+    )
+    _tell_termination(agreement, "termination_declined", tenant, party, reason=reason)
+    return request
 
 
 # ---------------------------------------------------------------- rendering (tasks)
@@ -1125,6 +1368,23 @@ def agreement_verify_pdf(data: bytes) -> Verification:
 BULK_MAX = 500
 
 
+def _require_chamber(tenant: Tenant) -> None:
+    """Bulk sending is the chamber's alone: one agreement per pair of its members."""
+    if not tenant.organisation.is_chamber:
+        raise PermissionDenied(_("Only a chamber of commerce sends agreements in bulk."))
+
+
+def bulk_candidates(tenant: Tenant):
+    """The organisations a chamber may pair in a batch: the members of its own network."""
+    _require_chamber(tenant)
+    members = (
+        ChamberMembership.objects.visible_to(tenant.organisation)
+        .filter(chamber=tenant.organisation)
+        .values("member_id")
+    )
+    return Organisation.objects.visible_to(tenant.organisation).filter(pk__in=members)
+
+
 @transaction.atomic
 def bulk_create(
     *,
@@ -1144,6 +1404,7 @@ def bulk_create(
     anything is created; the task then drafts and sends them and the worker renders each.
     """
     tenant.require(Role.STAFF)
+    _require_chamber(tenant)
     template_version = TemplateVersion.objects.visible_to(tenant.organisation).get(
         pk=template_version_id
     )
@@ -1214,6 +1475,11 @@ def bulk_prepare(*, batch_id: int) -> int:
         tenant.require(Role.STAFF)
     except (PermissionDenied, ObjectDoesNotExist):
         _bulk_finish(batch, fatal=_("The person who started this batch may no longer send."))
+        return 0
+    try:
+        _require_chamber(tenant)
+    except PermissionDenied as refused:
+        _bulk_finish(batch, fatal=str(refused))
         return 0
     fields = dict(batch.fields)
     fields["effective_date"] = date.fromisoformat(fields["effective_date"])

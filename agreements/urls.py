@@ -12,9 +12,24 @@ agreement_patterns = [
     ),
     path("decline/", views.AgreementActionView.as_view(action="decline"), name="agreement_decline"),
     path(
-        "terminate/",
-        views.AgreementActionView.as_view(action="terminate"),
-        name="agreement_terminate",
+        "termination/request/",
+        views.AgreementActionView.as_view(action="termination_request"),
+        name="agreement_termination_request",
+    ),
+    path(
+        "termination/confirm/",
+        views.AgreementActionView.as_view(action="termination_confirm"),
+        name="agreement_termination_confirm",
+    ),
+    path(
+        "termination/withdraw/",
+        views.AgreementActionView.as_view(action="termination_withdraw"),
+        name="agreement_termination_withdraw",
+    ),
+    path(
+        "termination/decline/",
+        views.AgreementActionView.as_view(action="termination_decline"),
+        name="agreement_termination_decline",
     ),
     path("sign/", views.SignView.as_view(), name="agreement_sign"),
     path("trail/", views.AuditTrailView.as_view(), name="agreement_trail"),

@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -36,6 +37,9 @@ from agreements.models import (
     BulkBatch,
     PartyStatus,
     RenderStatus,
+    TerminationConsent,
+    TerminationRequest,
+    TerminationStatus,
 )
 from core.files import serve_private_file
 from core.forms import apply_validation_error
@@ -126,11 +130,13 @@ class AgreementCreateView(TenantMixin, FormView):
                 "name_en",
             ),
             events=Event.objects.visible_to(self.organisation).order_by("-starts_at")[:50],
+            # Only a chamber drafts between others (its members); anyone else is a party.
+            own_party=None if self.organisation.is_chamber else self.organisation,
         )
         return kwargs
 
     def get_initial(self):
-        return {"parties": [self.organisation.pk]}
+        return {"parties": [self.organisation.pk]} if self.organisation.is_chamber else {}
 
     def form_valid(self, form):
         data = dict(form.cleaned_data)
@@ -189,15 +195,51 @@ class AgreementDetailView(AgreementMixin, TemplateView):
             and self.tenant.has_role(Role.STAFF)
             and agreement.status
             in (AgreementStatus.DRAFT, AgreementStatus.SENT, AgreementStatus.PARTIALLY_SIGNED),
-            may_terminate=self.tenant.has_role(Role.ADMIN)
-            and agreement.status in (AgreementStatus.SIGNED, AgreementStatus.ACTIVE),
             chain=audit_verify(agreement),
             versions=agreement.versions.order_by("-number"),
             event=Event.objects.visible_to(self.organisation).filter(pk=agreement.event_id).first()
             if agreement.event_id
             else None,
+            **self.termination_context(parties, my_party),
         )
         return context
+
+    def termination_context(self, parties, my_party) -> dict:
+        """The open termination request, each party's answer, and what this reader may do."""
+        agreement = self.agreement
+        if agreement.status not in services.TERMINABLE:
+            return {}
+        request = services.open_termination(agreement)
+        acts = my_party is not None and self.tenant.has_role(Role.ADMIN)
+        if request is None:
+            declined = (
+                TerminationRequest.objects.visible_to(self.organisation)
+                .filter(agreement=agreement, status=TerminationStatus.DECLINED)
+                .select_related("party__organisation", "closed_by_party__organisation")
+                .first()
+            )
+            return {
+                "may_request_termination": acts,
+                "termination_declined": declined,
+                "shows_termination": acts or declined is not None,
+            }
+        consents = {
+            consent.party_id: consent
+            for consent in TerminationConsent.objects.visible_to(self.organisation).filter(
+                request=request
+            )
+        }
+        mine = my_party.pk if my_party else None
+        return {
+            "shows_termination": True,
+            "termination": request,
+            "termination_rows": [
+                (party, "asked" if party.pk == request.party_id else "", consents.get(party.pk))
+                for party in parties
+            ],
+            "may_withdraw_termination": acts and mine == request.party_id,
+            "may_answer_termination": acts and mine != request.party_id and mine not in consents,
+        }
 
 
 class AgreementEditView(AgreementMixin, FormView):
@@ -251,40 +293,66 @@ class AgreementEditView(AgreementMixin, FormView):
 
 
 class AgreementActionView(AgreementMixin, View):
-    """POST-only lifecycle steps: send, withdraw, decline, terminate."""
+    """POST-only lifecycle steps: send, withdraw, decline, and the termination steps."""
 
     action = ""
     required_role = Role.VIEWER
+    SUCCESS = {
+        "send": gettext_lazy("Sent. Signatories have been emailed."),
+        "withdraw": gettext_lazy("Withdrawn."),
+        "decline": gettext_lazy("You declined to sign. The other parties are told."),
+        "termination_request": gettext_lazy(
+            "The other parties have been asked to confirm the termination. The agreement "
+            "stays in force until they all have."
+        ),
+        "termination_confirm": gettext_lazy("You confirmed the termination."),
+        "termination_withdraw": gettext_lazy(
+            "Your request to terminate is withdrawn; the agreement stays in force."
+        ),
+        "termination_decline": gettext_lazy(
+            "You declined to terminate; the agreement stays in force. The others are told."
+        ),
+    }
 
     def post(self, request, *args, **kwargs):
+        if self.action not in self.SUCCESS:
+            raise Http404
         text = str(request.POST.get("reason", ""))  # the service says what is wrong with it
+        agreement_id, ip_address = self.agreement.pk, client_ip(request)
+        steps = {
+            "send": lambda: services.agreement_send(tenant=self.tenant, agreement_id=agreement_id),
+            "withdraw": lambda: services.agreement_withdraw(
+                tenant=self.tenant, agreement_id=agreement_id, reason=text
+            ),
+            "decline": lambda: services.agreement_decline(
+                tenant=self.tenant, agreement_id=agreement_id, reason=text, ip_address=ip_address
+            ),
+            "termination_request": lambda: services.agreement_termination_request(
+                tenant=self.tenant, agreement_id=agreement_id, reason=text, ip_address=ip_address
+            ),
+            "termination_confirm": lambda: services.agreement_termination_confirm(
+                tenant=self.tenant, agreement_id=agreement_id, ip_address=ip_address
+            ),
+            "termination_withdraw": lambda: services.agreement_termination_withdraw(
+                tenant=self.tenant, agreement_id=agreement_id, ip_address=ip_address
+            ),
+            "termination_decline": lambda: services.agreement_termination_decline(
+                tenant=self.tenant, agreement_id=agreement_id, reason=text, ip_address=ip_address
+            ),
+        }
         try:
-            if self.action == "send":
-                services.agreement_send(tenant=self.tenant, agreement_id=self.agreement.pk)
-                messages.success(request, _("Sent. Signatories have been emailed."))
-            elif self.action == "withdraw":
-                services.agreement_withdraw(
-                    tenant=self.tenant, agreement_id=self.agreement.pk, reason=text
-                )
-                messages.success(request, _("Withdrawn."))
-            elif self.action == "decline":
-                services.agreement_decline(
-                    tenant=self.tenant,
-                    agreement_id=self.agreement.pk,
-                    reason=text,
-                    ip_address=client_ip(request),
-                )
-                messages.success(request, _("You declined to sign. The other parties are told."))
-            elif self.action == "terminate":
-                services.agreement_terminate(
-                    tenant=self.tenant, agreement_id=self.agreement.pk, reason=text
-                )
-                messages.success(request, _("The agreement is recorded as terminated."))
-            else:
-                raise Http404
+            result = steps[self.action]()
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+        else:
+            done = self.action == "termination_confirm" and result.status == "terminated"
+            messages.success(
+                request,
+                _("Every party has confirmed: the agreement is terminated.")
+                if done
+                else self.SUCCESS[self.action],
+            )
         return redirect(self.agreement_url())
 
 
@@ -527,9 +595,13 @@ class BulkCreateView(TenantMixin, FormView):
     form_class = BulkForm
     required_role = Role.STAFF
 
+    def check_tenant(self) -> None:
+        if not self.organisation.is_chamber:
+            raise Http404  # bulk sending exists for chambers only
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        candidates = services.party_candidates(self.tenant)
+        candidates = services.bulk_candidates(self.tenant)
         kwargs.update(
             templates=AgreementTemplate.objects.visible_to(self.organisation).prefetch_related(
                 "versions"
@@ -562,6 +634,8 @@ class BulkProgressView(TenantMixin, TemplateView):
     template_name = "agreements/bulk_progress.html"
 
     def check_tenant(self) -> None:
+        if not self.organisation.is_chamber:
+            raise Http404  # bulk sending exists for chambers only
         self.batch = get_object_or_404(
             BulkBatch.objects.visible_to(self.organisation), pk=self.kwargs["batch_pk"]
         )

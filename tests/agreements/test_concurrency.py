@@ -81,3 +81,46 @@ def test_the_same_signatory_submitting_twice_at_once_signs_once(
     assert len(errors) == 3 and all("already signed" in str(e) for e in errors)
     assert Signature.objects.filter(party__agreement=agreement).count() == 1
     assert audit_verify(agreement).ok
+
+
+def test_the_last_two_confirmations_at_once_terminate_once(
+    chamber_staff, chamber_signer, university_signer, enterprise_signer
+):
+    require(
+        connection.vendor == "postgresql",
+        "PostgreSQL",
+        "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/lastmile to run concurrency tests",
+    )
+    from accounts.models import Role
+    from tests.factories import MembershipFactory
+
+    signers = [chamber_signer, university_signer, enterprise_signer]
+    agreement = services.agreement_draft(
+        tenant=tenant_of(chamber_staff),
+        parties=[services.PartySpec(m.organisation_id) for m in signers],
+        title_en="Three-party strategic agreement",
+        kind="strategic",
+        effective_date=date(2026, 1, 1),
+        body="<p>{{ parties }}</p>",
+    )
+    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    for signer in signers:
+        sign(signer, agreement)
+    services.agreement_termination_request(
+        tenant=tenant_of(university_signer), agreement_id=agreement.pk, reason="Project over"
+    )
+    enterprise_admin = MembershipFactory(
+        organisation=enterprise_signer.organisation, role=Role.ADMIN
+    )
+
+    def confirm(membership):
+        services.agreement_termination_confirm(
+            tenant=tenant_of(membership), agreement_id=agreement.pk
+        )
+
+    assert _race([chamber_signer, enterprise_admin], confirm) == []
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.TERMINATED
+    assert agreement.audit.filter(action="end_confirm").count() == 2
+    assert agreement.audit.filter(action="terminated").count() == 1
+    assert audit_verify(agreement).ok

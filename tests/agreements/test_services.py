@@ -290,13 +290,16 @@ def test_a_party_declines_with_a_reason(sent, enterprise_signer, university_sign
         sign(university_signer, sent)
 
 
-def test_the_drafter_withdraws_and_terminates(sent, chamber_staff, chamber_signer):
+def test_the_drafter_withdraws_and_a_withdrawn_agreement_cannot_be_terminated(
+    sent, chamber_staff, university_signer
+):
     services.agreement_withdraw(tenant=tenant_of(chamber_staff), agreement_id=sent.pk)
     sent.refresh_from_db()
     assert sent.status == AgreementStatus.WITHDRAWN
+    # Termination is a party's request to the others (tests/agreements/test_acting.py).
     with pytest.raises(ValidationError, match="signed or active"):
-        services.agreement_terminate(
-            tenant=tenant_of(chamber_signer), agreement_id=sent.pk, reason="x"
+        services.agreement_termination_request(
+            tenant=tenant_of(university_signer), agreement_id=sent.pk, reason="x"
         )
 
 

@@ -126,7 +126,10 @@ def test_outsiders_get_404_on_every_agreement_page(client_for, sent, university_
         "agreement_send",
         "agreement_withdraw",
         "agreement_decline",
-        "agreement_terminate",
+        "agreement_termination_request",
+        "agreement_termination_confirm",
+        "agreement_termination_withdraw",
+        "agreement_termination_decline",
     ):
         assert client.post(_url(name, outsider, sent), {"reason": "x"}).status_code == 404, name
     assert Agreement.objects.get(pk=sent.pk).status == AgreementStatus.SENT
