@@ -6,6 +6,7 @@ from django.db import connection, connections
 
 from accounts import services
 from accounts.models import Membership, Role
+from core.scopes import scope
 from tests.conftest import require, tenant_of
 from tests.factories import MembershipFactory
 
@@ -28,12 +29,13 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(org):
         def demote(actor, target, barrier=barrier, outcomes=outcomes):
             try:
                 barrier.wait(timeout=10)
-                services.membership_update(
-                    tenant=tenant_of(actor),
-                    membership_id=target.pk,
-                    role=Role.STAFF,
-                    is_signatory=False,
-                )
+                with scope(actor.organisation):  # each thread is a request
+                    services.membership_update(
+                        tenant=tenant_of(actor),
+                        membership_id=target.pk,
+                        role=Role.STAFF,
+                        is_signatory=False,
+                    )
                 outcomes.append("ok")
             except (ValidationError, services.PermissionDenied) as exc:
                 outcomes.append(type(exc).__name__)

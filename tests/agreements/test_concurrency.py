@@ -9,6 +9,7 @@ from django.db import connection, connections
 from agreements import services
 from agreements.audit import audit_verify
 from agreements.models import AgreementStatus, PartyStatus, Signature
+from core.scopes import scope
 from tests.agreements.conftest import sign
 from tests.conftest import require, tenant_of
 
@@ -22,7 +23,8 @@ def _race(members, action):
     def run(membership):
         try:
             barrier.wait(timeout=10)
-            action(membership)
+            with scope(membership.organisation):  # each thread is a request
+                action(membership)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
         finally:

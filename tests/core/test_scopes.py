@@ -58,9 +58,8 @@ def test_the_filter_survives_chaining_and_the_reason_is_required(org):
         assert list(chained.values_list("pk", flat=True)) == [org.pk]
         with pytest.raises(ValueError):
             Organisation.objects.across_tenants("  ")
-    with pytest.raises(ValueError):
-        with scopes_disabled(""):
-            pass
+    with pytest.raises(ValueError), scopes_disabled(""):
+        pass
 
 
 def test_scopes_disabled_names_its_reason_and_unwinds(org):

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from accounts.models import Role
+from core.scopes import scope
 from events import services
 from events.models import RegistrationStatus
 from events.registrations import registration_create
@@ -33,12 +34,13 @@ def test_concurrent_registrations_never_exceed_capacity(event_factory, chamber_s
     def register(index, membership):
         try:
             barrier.wait(timeout=10)
-            registration_create(
-                tenant=tenant_of(membership),
-                event_id=event.pk,
-                full_name=f"Racer {index}",
-                email=f"racer{index}@example.com",
-            )
+            with scope(membership.organisation):  # each thread is a request
+                registration_create(
+                    tenant=tenant_of(membership),
+                    event_id=event.pk,
+                    full_name=f"Racer {index}",
+                    email=f"racer{index}@example.com",
+                )
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
         finally:
@@ -74,12 +76,13 @@ def test_concurrent_duplicate_registrations_count_once(event_factory, chamber_st
     def register(membership):
         try:
             barrier.wait(timeout=10)
-            registration_create(
-                tenant=tenant_of(membership),
-                event_id=event.pk,
-                full_name="Same Person",
-                email="same@example.com",
-            )
+            with scope(membership.organisation):  # each thread is a request
+                registration_create(
+                    tenant=tenant_of(membership),
+                    event_id=event.pk,
+                    full_name="Same Person",
+                    email="same@example.com",
+                )
             outcomes.append("ok")
         except Exception as exc:  # noqa: BLE001
             outcomes.append(type(exc).__name__)
