@@ -109,12 +109,16 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: Celery broker and shared cache. Without it, tasks run in-process.
+# The cache holds only rate limits and short-lived marks (sessions are in the database)
+# and fails open: with Redis unreachable, logins work and the limits are off, with a
+# warning logged (core/cache.py). Short timeouts, so a hung Redis does not hang requests.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
