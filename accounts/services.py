@@ -129,6 +129,16 @@ def membership_remove(*, tenant: Tenant, membership_id: int) -> None:
     membership.delete()
 
 
+def member_is_current(*, user_id: int, organisation_id: int) -> bool:
+    """Is this person an active member of the organisation now? Asked before an email
+    for a member (an invitation, an agreement notice) is queued and again before it goes."""
+    try:
+        tenant = tenant_for_task(organisation_id=organisation_id, user_id=user_id)
+    except (PermissionDenied, Organisation.DoesNotExist):
+        return False
+    return tenant.user.is_active
+
+
 @transaction.atomic
 def invitation_create(
     *, tenant: Tenant, email: str, role: str, is_signatory: bool = False
