@@ -153,7 +153,7 @@ def _email_claim(email_id: int, now: datetime) -> Email | None:
     """Claim the row for one attempt and commit, or None if there is nothing to send."""
     with transaction.atomic():
         email = (
-            Email.objects.select_for_update()
+            Email.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .filter(pk=email_id, sent_at=None, withheld_at=None)
             .first()
