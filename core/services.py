@@ -212,7 +212,8 @@ def email_send(*, email_id: int, now: datetime | None = None) -> bool:
 
 def email_redeliver(*, older_than_minutes: int = 15) -> int:
     """Queue again every email still unsent after a while (a task lost after dispatch,
-    retries exhausted). Safe: email_send sends each row once."""
+    retries exhausted, an attempt that died after claiming it). email_send sends a row
+    again only if its claim is older than CLAIM_TIMEOUT, and says so in the log."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     stale = Email.objects.filter(
         sent_at__isnull=True, withheld_at__isnull=True, created_at__lt=cutoff
