@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import signals  # noqa: F401 - connects the receivers
+        from accounts.services import member_is_current
+        from core.services import email_member_rule_register
+
+        email_member_rule_register(member_is_current)

@@ -137,6 +137,16 @@ def membership_remove(*, tenant: Tenant, membership_id: int) -> None:
     membership.delete()
 
 
+def member_is_current(*, user_id: int, organisation_id: int) -> bool:
+    """Is this person an active member of the organisation now? Asked before an email
+    for a member (an invitation, an agreement notice) is queued and again before it goes."""
+    return (
+        Membership.objects.across_tenants("the mailer asks yes/no: still an active member?")
+        .filter(user_id=user_id, organisation_id=organisation_id, user__is_active=True)
+        .exists()
+    )
+
+
 @transaction.atomic
 def invitation_create(
     *, tenant: Tenant, email: str, role: str, is_signatory: bool = False

@@ -560,7 +560,8 @@ def _notify(
     **context: Any,
 ) -> None:
     """Email `users`; links go to url_organisation's pages (the recipient's own), which
-    defaults to the party named in the message, else the drafter."""
+    defaults to the party named in the message, else the drafter. Each goes only to an
+    active member of that organisation (checked now and again when it is sent)."""
     party = context.get("party")
     for user in users:
         organisation = url_organisation or (party.organisation if party else agreement.drafted_by)
@@ -574,7 +575,9 @@ def _notify(
                 to=[user.email],
                 template="agreement_notice",
                 context={"kind": kind, "agreement": agreement, "url": url, **context},
-            )
+            ),
+            recipient=user,
+            member_of=organisation.pk,
         )
 
 

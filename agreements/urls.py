@@ -1,3 +1,5 @@
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.urls import include, path
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -36,7 +38,10 @@ agreement_patterns = [
     path("status.json", views.RenderStatusView.as_view(), name="agreement_render_status"),
     path(
         "versions/<int:number>.pdf",
-        xframe_options_sameorigin(views.VersionPdfView.as_view()),
+        # The signing page shows this PDF in a frame of our own.
+        csp_replace({"frame-ancestors": [SELF]})(
+            xframe_options_sameorigin(views.VersionPdfView.as_view())
+        ),
         name="agreement_version_pdf",
     ),
     path("executed.pdf", views.FinalPdfView.as_view(), name="agreement_final_pdf"),

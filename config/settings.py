@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "core",
     "accounts",
     "partnerships",
@@ -65,8 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.scopes.ScopeMiddleware",  # every request in a checked tenant scope
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -110,12 +114,16 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: Celery broker and shared cache. Without it, tasks run in-process.
+# The cache holds only rate limits and short-lived marks (sessions are in the database)
+# and fails open: with Redis unreachable, logins work and the limits are off, with a
+# warning logged (core/cache.py). Short timeouts, so a hung Redis does not hang requests.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -256,6 +264,27 @@ SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", SECURE)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", SECURE)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) is believed only from these addresses or
+# networks; anyone else's is dropped (core.middleware.TrustedProxyMiddleware).
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1")
+
+# Content-Security-Policy (django-csp) on every response: our own scripts and styles only,
+# nothing inline (templates keep their JS in static/js and their CSS in lastmile.css).
+# data: images are the QR codes of two-factor set-up and check-in, and drawn signatures.
+# Uploads keep their stricter `sandbox` policy (core.files); the PDF preview may be framed
+# by our own pages, and the API docs allow swagger-ui's inline style (their views say so).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,

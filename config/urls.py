@@ -1,8 +1,10 @@
 from allauth.account.decorators import secure_admin_login
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import urls as accounts_urls
 from agreements import urls as agreements_urls
@@ -20,6 +22,12 @@ org_patterns = [
     *agreements_urls.org_patterns,
 ]
 
+# The API docs: swagger-ui's start-up script is served as a file (the split view), but its
+# page carries one <style> block, so this page alone allows inline styles (not scripts).
+api_docs = csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
+
 urlpatterns = [
     path("", include(accounts_urls)),
     path("", include(events_urls)),
@@ -30,7 +38,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -11,4 +11,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 @admin.register(Email)
 class EmailAdmin(admin.ModelAdmin):
-    list_display = ["subject", "created_at", "sent_at"]
+    list_display = ["subject", "created_at", "claimed_at", "attempts", "sent_at", "withheld_at"]
+    list_filter = [
+        ("sent_at", admin.EmptyFieldListFilter),
+        ("withheld_at", admin.EmptyFieldListFilter),
+    ]

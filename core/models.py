@@ -1,5 +1,8 @@
 """Infrastructure rows: the task outbox and outgoing email."""
 
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.db import models
 
 
@@ -32,7 +35,11 @@ class OutboxMessage(models.Model):
 
 
 class Email(models.Model):
-    """A rendered email waiting to go out (or gone: sent_at)."""
+    """A rendered email waiting to go out (or gone: sent_at; or not to go: withheld_at).
+
+    core.services.email_send claims the row (claimed_at) and commits before the SMTP call,
+    then records sent_at; a claim without sent_at is an attempt whose result was lost.
+    """
 
     to = models.JSONField(default=list)
     subject = models.CharField(max_length=300)
@@ -40,11 +47,27 @@ class Email(models.Model):
     html = models.TextField(blank=True)
     # [{"filename", "mimetype", "content" (base64)}]: calendar files, QR codes
     attachments = models.JSONField(default=list, blank=True)
+    # Addressed to a member (invitations, agreement notices): sent only while that person
+    # is an active member of that organisation (an id: core knows no organisations).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    member_of = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
+    withheld_at = models.DateTimeField(null=True, blank=True)
+    withheld_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+    @property
+    def message_id(self) -> str:
+        """The same on every attempt, so that a receiver can drop a second copy."""
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "lastmile"
+        return f"<lastmile.email.{self.pk}.{self.created_at:%Y%m%d%H%M%S%f}@{domain}>"

@@ -245,7 +245,12 @@ def event_invitation_send(*, invitation_id: int) -> int:
         if invitation is None or invitation.event.status != EventStatus.PUBLISHED:
             return 0
         tenant = tenant_for_task(organisation_id=invitation.organisation_id)
-        members = Membership.objects.visible_to(tenant.organisation).select_related("user")
+        # Active members only; email_send asks again when each email goes out.
+        members = (
+            Membership.objects.visible_to(tenant.organisation)
+            .filter(user__is_active=True)
+            .select_related("user")
+        )
         for membership in members:
             email_queue(
                 message=email_render_bilingual(
@@ -260,7 +265,9 @@ def event_invitation_send(*, invitation_id: int) -> int:
                             pk=invitation.event_id,
                         ),
                     },
-                )
+                ),
+                recipient=membership.user,
+                member_of=tenant.organisation.pk,
             )
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])

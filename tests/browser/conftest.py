@@ -44,8 +44,41 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        _report_csp_violations(browser)
         yield browser
         browser.close()
+
+
+CSP_VIOLATIONS: list[str] = []
+
+
+def _report_csp_violations(browser) -> None:
+    """Every page of every context reports what the Content-Security-Policy refused."""
+    new_context = browser.new_context
+
+    def watched_context(**options):
+        context = new_context(**options)
+
+        def watch(page):
+            def refused(message):
+                if "Content Security Policy" in message.text:
+                    CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+
+            page.on("console", refused)
+
+        context.on("page", watch)
+        return context
+
+    browser.new_context = watched_context
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations():
+    """A journey that works only because a refused script or style did not matter, or
+    fails because one did, says so here."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture

@@ -303,7 +303,7 @@ def test_invite_page_marks_the_host_and_lists_each_invitation_once(
     assert ">Host</span>" in html  # …but a badge
     invitation = published_event.invitations.get(organisation=enterprise)
     assert html.count(f'form="withdraw-{invitation.pk}"') == 1
-    assert "return confirm(" in html
+    assert f'id="withdraw-{invitation.pk}"' in html and "data-confirm=" in html
 
 
 def test_new_agenda_rows_can_be_deleted_too(client_for, published_event, chamber_staff):
