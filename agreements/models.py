@@ -184,6 +184,8 @@ class Agreement(models.Model):
     final_pdf = models.FileField(upload_to=UploadTo("agreements/final"), blank=True)
     final_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     final_status = models.CharField(max_length=10, choices=RenderStatus.choices, blank=True)
+    final_claimed_at = models.DateTimeField(null=True, blank=True)  # core.leases
+    final_claims = models.PositiveSmallIntegerField(default=0)
     end_reminder_60_at = models.DateTimeField(null=True, blank=True)
     end_reminder_30_at = models.DateTimeField(null=True, blank=True)
     audit_head = models.CharField(max_length=64, blank=True)
@@ -246,6 +248,8 @@ class AgreementVersion(models.Model):
         max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED
     )
     render_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # core.leases
+    claims = models.PositiveSmallIntegerField(default=0)
     superseded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

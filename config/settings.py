@@ -127,10 +127,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB; PDF rendering grows a worker
+# Every task is killed at its hard time limit; the longest one is the badge sheet.
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
+BADGE_EXPORT_SOFT_TIME_LIMIT = 300
+BADGE_EXPORT_TIME_LIMIT = 360  # events.tasks.badge_export_task, the longest task
+# How long a render holds its row (core.leases): beyond the task's hard limit, so a live
+# render never loses it, and a redelivery takes over a dead one's within minutes.
+RENDER_LEASE_SECONDS = int(env("LASTMILE_RENDER_LEASE_SECONDS", str(CELERY_TASK_TIME_LIMIT + 30)))
+BADGE_EXPORT_LEASE_SECONDS = int(
+    env("LASTMILE_BADGE_EXPORT_LEASE_SECONDS", str(BADGE_EXPORT_TIME_LIMIT + 30))
+)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2}
+# Redis hands a message that was delivered but not acknowledged to another worker after
+# the visibility timeout. Just above the longest hard time limit (and above the longest
+# wait of a retry: a lease, or core.tasks.RETRY_BACKOFF_MAX), a live task is not handed
+# out twice, and a killed worker's messages come back in 7 minutes instead of an hour.
+BROKER_VISIBILITY_TIMEOUT = BADGE_EXPORT_TIME_LIMIT + 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "socket_timeout": 2,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "core.tasks.outbox_relay_task", "schedule": 30.0},

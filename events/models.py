@@ -306,6 +306,8 @@ class BadgeExport(models.Model):
     error = models.TextField(blank=True)
     language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # core.leases
+    claims = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = BadgeExportQuerySet.as_manager()
