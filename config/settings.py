@@ -285,13 +285,20 @@ LOGGING = {
 }
 
 # Lastmile's own limits
+# Uploaded images (core/validators.py): bytes on disk, and pixels once decoded. A 17 KB
+# PNG can declare 12,000 x 12,000 pixels and take 1.4 GB to render, and Pillow itself
+# only warns below 89 megapixels, so each field has a limit well below that.
 LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_PIXELS = 4_000_000  # e.g. 2,000 x 2,000
+SEAL_MAX_BYTES = 1024 * 1024
+SEAL_MAX_PIXELS = 2_000_000  # e.g. 1,400 x 1,400: a seal prints about 4 cm wide
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_MAX_PIXELS = 25_000_000  # e.g. 6,000 x 4,000, a good camera's photo
 INVITATION_VALID_DAYS = 14
 # Absolute links in emails point here.
 LASTMILE_BASE_URL = env("LASTMILE_BASE_URL", "http://127.0.0.1:8000")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 FORM_RENDERER = "core.forms_renderer.FormRenderer"
-PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
 # Agreements: the platform's PDF signing key and certificate (PEM files). Without them a
 # self-signed development pair is generated into LASTMILE_SIGNING_DIR.
@@ -303,5 +310,4 @@ LASTMILE_SIGNING_DIR = env("LASTMILE_SIGNING_DIR", str(BASE_DIR / "var" / "signi
 LASTMILE_SIGNING_DEV_KEY = env_bool("LASTMILE_SIGNING_DEV_KEY", DEBUG)
 VERIFY_MAX_BYTES = 20 * 1024 * 1024
 VERIFY_RATE_PER_10_MIN = 60
-SEAL_MAX_BYTES = 1024 * 1024
 FORMAT_MODULE_PATH = ["config.formats"]

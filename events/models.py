@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from core.files import UploadTo
+from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language
 from core.validators import validate_photo
 
@@ -262,8 +262,11 @@ class PhotoQuerySet(models.QuerySet):
 
 class EventPhoto(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(
-        _("photo"), upload_to=UploadTo("event-photos"), validators=[validate_photo]
+    image = ReencodedImageField(
+        _("photo"),
+        upload_to=UploadTo("event-photos"),
+        validators=[validate_photo],
+        max_pixels_setting="PHOTO_MAX_PIXELS",
     )
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
