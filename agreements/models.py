@@ -418,6 +418,35 @@ class AuditEntry(models.Model):
         return f"{self.agreement_id}#{self.sequence} {self.action}"
 
 
+class CheckpointKind(models.TextChoices):
+    DAILY = "daily", _("Daily checkpoint")
+    COMPLETION = "completion", _("Completion")
+
+
+class AuditCheckpoint(models.Model):
+    """Heads of audit chains at one moment, signed with the platform's key.
+
+    `heads` is [[agreement id, sequence, entry hash], ...]: every chain that moved since
+    it was last anchored (daily), or the one just completed. Daily checkpoints form a
+    chain of their own (`previous`, unique: one successor each), so a deleted one shows.
+    Not a tenant's record: it spans every organisation and is read only by the check.
+    """
+
+    kind = models.CharField(max_length=12, choices=CheckpointKind.choices)
+    created_at = models.DateTimeField()
+    previous = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    heads = models.JSONField(default=list)
+    digest = models.CharField(max_length=64, unique=True)  # SHA-256 of what was signed
+    signature = models.TextField()
+    certificate = models.CharField(max_length=64)  # SHA-256 fingerprint of the signer's
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} checkpoint {self.pk} ({len(self.heads)} heads)"
+
+
 class BulkBatchQuerySet(models.QuerySet):
     def visible_to(self, organisation: Organisation) -> BulkBatchQuerySet:
         return self.filter(organisation=organisation)

@@ -31,9 +31,10 @@ def version_pdf(version: AgreementVersion) -> bytes:
     return pdf_bytes(html)
 
 
-def final_pdf(agreement: Agreement, version: AgreementVersion) -> bytes:
+def final_pdf(agreement: Agreement, version: AgreementVersion, head: AuditEntry) -> bytes:
     """The executed agreement: text, signature page (with seals), certificate of completion
-    and audit trail, digitally signed by the platform."""
+    and audit trail up to `head` (whose hash the certificate prints in full: anyone who
+    holds the file holds the chain's head, signed), digitally signed by the platform."""
     signatures = {
         signature.party_id: signature
         for signature in Signature.objects.valid()
@@ -47,7 +48,12 @@ def final_pdf(agreement: Agreement, version: AgreementVersion) -> bytes:
             for party in context["parties"]
             if party.pk in signatures
         ],
-        trail=list(AuditEntry.objects.filter(agreement=agreement).order_by("sequence")),
+        trail=list(
+            AuditEntry.objects.filter(agreement=agreement, sequence__lte=head.sequence).order_by(
+                "sequence"
+            )
+        ),
+        head=head,
         completed_at=agreement.completed_at or timezone.now(),
         verify_url=absolute_url("agreement_verify"),
     )

@@ -36,6 +36,7 @@ from accounts.models import (
 from accounts.tenancy import Tenant, tenant_for_task
 from agreements import text
 from agreements.audit import audit_append, normalise_ip
+from agreements.checkpoints import anchor_completion
 from agreements.models import (
     OPEN_FOR_SIGNING,
     Agreement,
@@ -933,8 +934,9 @@ def final_render(*, agreement_id: int) -> bool:
         return False
     agreement = agreements.get()
     version = agreement.current_version
+    head = agreement.audit.order_by("-sequence").first()
     try:
-        pdf = final_pdf(agreement, version)
+        pdf = final_pdf(agreement, version, head)
     except Exception as exc:
         FINAL_LEASE.fail(agreements, claim, exc)
         raise
@@ -949,7 +951,12 @@ def final_render(*, agreement_id: int) -> bool:
         if not updated:
             return False
         agreement.refresh_from_db()
-        audit_append(agreement, AuditAction.FINALISED, detail={"sha256": digest})
+        # The head printed on the certificate, signed apart from the PDF too, and named
+        # in the trail so that deleting the signed record shows.
+        anchor = anchor_completion(agreement, head)
+        audit_append(
+            agreement, AuditAction.FINALISED, detail={"sha256": digest, "anchor": anchor.digest}
+        )
         for user, party in _everyone(agreement):
             _notify(agreement, "completed", [user], party=party)
     return True

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements import services
+from agreements.checkpoints import audit_checkpoint
 from agreements.models import Agreement, AgreementVersion, BulkBatch, RenderStatus
 from core.outbox import outbox_enqueue
 from core.tasks import RETRYING, run_leased
@@ -30,6 +31,13 @@ def agreements_daily_task() -> dict[str, int]:
         "signature_reminders": services.signature_reminders_send(),
         "end_reminders": services.end_reminders_send(),
     }
+
+
+@shared_task
+def audit_checkpoint_task() -> dict[str, int]:
+    """Sign every audit chain head that moved today (agreements.checkpoints)."""
+    checkpoint = audit_checkpoint()
+    return {"checkpoint": checkpoint.pk, "heads": len(checkpoint.heads)}
 
 
 @shared_task

@@ -157,6 +157,11 @@ CELERY_BEAT_SCHEDULE = {
     "event-work-redeliver": {"task": "events.tasks.event_work_redeliver_task", "schedule": 600.0},
     # Hourly: statuses follow the calendar soon after midnight; reminders stay once a day.
     "agreements-daily": {"task": "agreements.tasks.agreements_daily_task", "schedule": 3600.0},
+    # The audit chains' heads, signed with the platform's key (agreements.checkpoints).
+    "audit-checkpoint": {
+        "task": "agreements.tasks.audit_checkpoint_task",
+        "schedule": 24 * 3600.0,
+    },
     "agreement-work-redeliver": {
         "task": "agreements.tasks.agreement_work_redeliver_task",
         "schedule": 600.0,

@@ -62,7 +62,7 @@ def _wait_for(condition, seconds: float, what: str):
 def worker(settings, tmp_path):
     require(
         bool(settings.REDIS_URL) and connection.vendor == "postgresql",
-        "Redis and PostgreSQL",
+        "A worker on Redis and PostgreSQL",
         "set REDIS_URL=redis://127.0.0.1:6379/15 and "
         "DATABASE_URL=postgres://postgres@127.0.0.1:5432/lastmile to run this worker test",
     )
