@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -592,7 +593,9 @@ def _seal_data_uri(organisation: Organisation) -> str:
             raw = handle.read()
         with Image.open(io.BytesIO(raw)) as image:
             kind = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "GIF": "gif"}[image.format]
-    except (OSError, KeyError, UnidentifiedImageError):
+            if image.width * image.height > settings.SEAL_MAX_PIXELS:
+                return ""  # stored before uploads had a pixel limit: it would swamp the render
+    except (OSError, KeyError, UnidentifiedImageError, Image.DecompressionBombError):
         return ""
     return f"data:image/{kind};base64," + base64.b64encode(raw).decode()
 

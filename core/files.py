@@ -10,12 +10,14 @@ import warnings
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import models
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.validators import too_many_pixels
@@ -73,6 +75,10 @@ def image_reencode(file: File, *, max_pixels: int) -> tuple[bytes, str]:
         with Image.open(file) as source:
             if error := too_many_pixels(*source.size, max_pixels):
                 raise error
+            if source.format not in REENCODE_AS:
+                raise ValidationError(
+                    _("Images must be PNG, JPEG, WebP or GIF."), code="bad_format"
+                )
             image_format, extension = REENCODE_AS[source.format]
             upright = ImageOps.exif_transpose(source)  # a new image, frame 0
     info = {key: source.info[key] for key in KEPT_INFO if key in source.info}

@@ -160,3 +160,19 @@ def test_the_sweep_requeues_expired_claims_and_leaves_running_renders_alone(
     assert queued == {abandoned.pk, lost.pk}
     backlog.refresh_from_db()
     assert (backlog.render_status, backlog.claims) == (RenderStatus.RUNNING, 1)
+
+
+def test_a_seal_stored_before_the_pixel_limit_is_left_off_the_signature(sent, university_signer):
+    """A 12,000 x 12,000 seal uploaded before uploads had a pixel limit took every
+    render of that organisation's agreements to 1.2 GB; it is no longer placed."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(buffer, "PNG", optimize=True)
+    university = university_signer.organisation
+    university.seal.save("seal.png", ContentFile(buffer.getvalue()))  # stored as it came
+
+    assert sign(university_signer, sent).seal == ""
