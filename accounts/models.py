@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.files import UploadTo
+from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language, reading_chinese
 from core.scopes import TenantModel, TenantQuerySet, scope_filter
-from core.validators import validate_logo
+from core.validators import validate_logo, validate_seal
 
 
 class UserManager(BaseUserManager["User"]):
@@ -121,15 +121,20 @@ class Organisation(TenantModel):
     city = models.CharField(_("city"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("short description"), max_length=2000, blank=True)
-    logo = models.ImageField(
-        _("logo"), upload_to=UploadTo("logos"), blank=True, validators=[validate_logo]
+    logo = ReencodedImageField(
+        _("logo"),
+        upload_to=UploadTo("logos"),
+        blank=True,
+        validators=[validate_logo],
+        max_pixels_setting="LOGO_MAX_PIXELS",
     )
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True)
-    seal = models.ImageField(
+    seal = ReencodedImageField(
         _("electronic seal (公章)"),
         upload_to=UploadTo("seals"),
         blank=True,
-        validators=[validate_logo],
+        validators=[validate_seal],
+        max_pixels_setting="SEAL_MAX_PIXELS",
         help_text=_(
             "A PNG with a transparent background works best. Placed beside your "
             "signatory's name when they sign an agreement."

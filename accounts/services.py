@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -26,7 +25,7 @@ from accounts.tenancy import Tenant, tenant_for_task
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
 from core.services import email_queue, email_render
-from core.validators import validate_image_upload
+from core.validators import validate_seal
 
 PROFILE_FIELDS = ("name_en", "name_zh", "city", "website", "description", "logo", "sector")
 
@@ -68,7 +67,7 @@ def organisation_update(*, tenant: Tenant, **fields: Any) -> Organisation:
 def organisation_seal_set(*, tenant: Tenant, seal) -> Organisation:
     """The organisation's electronic seal (公章), placed beside its signatory's signature."""
     tenant.require(Role.ADMIN)
-    validate_image_upload(seal, max_bytes=settings.SEAL_MAX_BYTES)
+    validate_seal(seal)
     organisation = (
         Organisation.objects.visible_to(tenant.organisation)
         .select_for_update()

@@ -1,10 +1,10 @@
 from celery import shared_task
 
 from accounts.services import invitation_redeliver, invitation_send
-from core.tasks import TRANSIENT
+from core.tasks import RETRYING
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+@shared_task(acks_late=True, max_retries=8, **RETRYING)
 def invitation_send_task(invitation_id: int) -> bool:
     return invitation_send(invitation_id=invitation_id)
 

@@ -188,6 +188,8 @@ class Agreement(TenantModel):
     final_pdf = models.FileField(upload_to=UploadTo("agreements/final"), blank=True)
     final_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     final_status = models.CharField(max_length=10, choices=RenderStatus.choices, blank=True)
+    final_claimed_at = models.DateTimeField(null=True, blank=True)  # core.leases
+    final_claims = models.PositiveSmallIntegerField(default=0)
     end_reminder_60_at = models.DateTimeField(null=True, blank=True)
     end_reminder_30_at = models.DateTimeField(null=True, blank=True)
     audit_head = models.CharField(max_length=64, blank=True)
@@ -251,6 +253,8 @@ class AgreementVersion(TenantModel):
         max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED
     )
     render_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # core.leases
+    claims = models.PositiveSmallIntegerField(default=0)
     superseded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -425,6 +429,35 @@ class AuditEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.agreement_id}#{self.sequence} {self.action}"
+
+
+class CheckpointKind(models.TextChoices):
+    DAILY = "daily", _("Daily checkpoint")
+    COMPLETION = "completion", _("Completion")
+
+
+class AuditCheckpoint(models.Model):
+    """Heads of audit chains at one moment, signed with the platform's key.
+
+    `heads` is [[agreement id, sequence, entry hash], ...]: every chain that moved since
+    it was last anchored (daily), or the one just completed. Daily checkpoints form a
+    chain of their own (`previous`, unique: one successor each), so a deleted one shows.
+    Not a tenant's record: it spans every organisation and is read only by the check.
+    """
+
+    kind = models.CharField(max_length=12, choices=CheckpointKind.choices)
+    created_at = models.DateTimeField()
+    previous = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    heads = models.JSONField(default=list)
+    digest = models.CharField(max_length=64, unique=True)  # SHA-256 of what was signed
+    signature = models.TextField()
+    certificate = models.CharField(max_length=64)  # SHA-256 fingerprint of the signer's
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} checkpoint {self.pk} ({len(self.heads)} heads)"
 
 
 class BulkBatchQuerySet(TenantQuerySet):

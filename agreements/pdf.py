@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from agreements.models import Agreement, AgreementVersion
+from agreements.models import Agreement, AgreementVersion, AuditEntry
 from core.links import absolute_url
 from core.pades import pades_sign
 from core.pdf import pdf_bytes
@@ -31,9 +31,10 @@ def version_pdf(version: AgreementVersion) -> bytes:
     return pdf_bytes(html)
 
 
-def final_pdf(agreement: Agreement, version: AgreementVersion) -> bytes:
+def final_pdf(agreement: Agreement, version: AgreementVersion, head: AuditEntry) -> bytes:
     """The executed agreement: text, signature page (with seals), certificate of completion
-    and audit trail, digitally signed by the platform."""
+    and audit trail up to `head` (whose hash the certificate prints in full: anyone who
+    holds the file holds the chain's head, signed), digitally signed by the platform."""
     signatures = {
         signature.party_id: signature
         for signature in version.signatures.valid().select_related("signer", "party__organisation")
@@ -45,7 +46,8 @@ def final_pdf(agreement: Agreement, version: AgreementVersion) -> bytes:
             for party in context["parties"]
             if party.pk in signatures
         ],
-        trail=list(agreement.audit.order_by("sequence")),
+        trail=list(agreement.audit.filter(sequence__lte=head.sequence).order_by("sequence")),
+        head=head,
         completed_at=agreement.completed_at or timezone.now(),
         verify_url=absolute_url("agreement_verify"),
     )

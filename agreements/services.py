@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -36,6 +37,7 @@ from accounts.models import (
 from accounts.tenancy import Tenant, tenant_for_task
 from agreements import text
 from agreements.audit import audit_append, normalise_ip
+from agreements.checkpoints import anchor_completion
 from agreements.models import (
     OPEN_FOR_SIGNING,
     Agreement,
@@ -57,6 +59,7 @@ from agreements.models import (
     TerminationStatus,
 )
 from core import clock
+from core.leases import Lease
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
 from core.services import email_queue, email_render_bilingual
@@ -503,8 +506,8 @@ def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
             )
         for signature in voided_signers:
             _notify(agreement, "voided", [signature.signer], party=signature.party, version=version)
+    # The signatories are asked once the PDF exists: version_render does it.
     outbox_enqueue("agreements.tasks.render_version_task", version_id=version.pk)
-    _request_signatures(agreement)
     return version
 
 
@@ -641,7 +644,9 @@ def _seal_data_uri(organisation: Organisation) -> str:
             raw = handle.read()
         with Image.open(io.BytesIO(raw)) as image:
             kind = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "GIF": "gif"}[image.format]
-    except (OSError, KeyError, UnidentifiedImageError):
+            if image.width * image.height > settings.SEAL_MAX_PIXELS:
+                return ""  # stored before uploads had a pixel limit: it would swamp the render
+    except (OSError, KeyError, UnidentifiedImageError, Image.DecompressionBombError):
         return ""
     return f"data:image/{kind};base64," + base64.b64encode(raw).decode()
 
@@ -1111,52 +1116,53 @@ def agreement_termination_decline(
 # ---------------------------------------------------------------- rendering (tasks)
 
 
-RENDER_ATTEMPTS = 3
-
-
-def _claim(queryset, field: str) -> bool:
-    """Mark one row RUNNING in a short transaction; False if it is done or taken."""
-    return bool(
-        queryset.filter(**{f"{field}__in": [RenderStatus.QUEUED, RenderStatus.FAILED]}).update(
-            **{field: RenderStatus.RUNNING}
-        )
-    )
-
-
-def _render_failed(model, pk: int, field: str, error_field: str | None, exc: Exception) -> None:
-    updates = {field: RenderStatus.FAILED}
-    if error_field:
-        updates[error_field] = f"{type(exc).__name__}: {exc}"[:2000]
-    model.objects.across_tenants(BY_ID).filter(pk=pk).update(**updates)
+# Who renders a PDF: the delivery holding the row's lease (core.leases).
+VERSION_LEASE = Lease(
+    status="render_status",
+    claimed_at="claimed_at",
+    claims="claims",
+    seconds_setting="RENDER_LEASE_SECONDS",
+    error="render_error",
+)
+FINAL_LEASE = Lease(
+    status="final_status",
+    claimed_at="final_claimed_at",
+    claims="final_claims",
+    seconds_setting="RENDER_LEASE_SECONDS",
+)
 
 
 def version_render(*, version_id: int) -> bool:
-    """Render one version's PDF and fix its hash. Safe to run twice.
+    """Render one version's PDF and fix its hash, then ask for signatures. Safe to run twice.
 
-    The row is claimed (RUNNING) in a short transaction and the PDF rendered outside any
-    lock, so a slow render never holds up signing; a failure is recorded (FAILED, with the
-    error) for the drafter to see, instead of leaving the version waiting for ever.
+    The row is claimed under a lease in a short transaction and the PDF rendered outside
+    any lock, so a slow render never holds up signing; a failure is recorded (FAILED, with
+    the error) for the drafter to see. Raises LeaseHeld while another delivery renders it.
     """
     from agreements.pdf import version_pdf
 
     versions = AgreementVersion.objects.across_tenants(BY_ID).filter(pk=version_id)
-    if not _claim(versions, "render_status"):
+    claim = VERSION_LEASE.claim(versions)
+    if claim is None:
         return False
     version = versions.select_related("agreement").get()
     try:
         pdf = version_pdf(version)
     except Exception as exc:
-        _render_failed(AgreementVersion, version.pk, "render_status", "render_error", exc)
+        VERSION_LEASE.fail(versions, claim, exc)
         raise
     digest = hashlib.sha256(pdf).hexdigest()
     name = version.pdf.storage.save(
         version.pdf.field.generate_filename(version, f"v{version.number}.pdf"), ContentFile(pdf)
     )
     with transaction.atomic():
-        updated = (
-            AgreementVersion.objects.across_tenants(BY_ID)
-            .filter(pk=version.pk, render_status=RenderStatus.RUNNING)
-            .update(pdf=name, sha256=digest, render_status=RenderStatus.DONE, render_error="")
+        updated = VERSION_LEASE.finish(
+            versions,
+            claim,
+            pdf=name,
+            sha256=digest,
+            render_status=RenderStatus.DONE,
+            render_error="",
         )
         if updated:
             audit_append(
@@ -1164,39 +1170,56 @@ def version_render(*, version_id: int) -> bool:
                 AuditAction.RENDERED,
                 detail={"version": version.number, "sha256": digest},
             )
-    return bool(updated)
+            _request_signatures_once_ready(version)
+    return updated
+
+
+def _request_signatures_once_ready(version: AgreementVersion) -> None:
+    """The "please sign" emails link to this PDF: they go when it exists, if it is still
+    the version to sign (not superseded, agreement not withdrawn meanwhile)."""
+    agreement = (
+        Agreement.objects.across_tenants(BY_ID).select_for_update().get(pk=version.agreement_id)
+    )
+    if agreement.is_open_for_signing and agreement.current_version == version:
+        _request_signatures(agreement)
 
 
 def final_render(*, agreement_id: int) -> bool:
-    """Render and platform-sign the executed agreement. Safe to run twice."""
+    """Render and platform-sign the executed agreement. Safe to run twice; raises
+    LeaseHeld while another delivery renders it."""
     from agreements.pdf import final_pdf
 
     agreements = Agreement.objects.across_tenants(BY_ID).filter(
         pk=agreement_id, completed_at__isnull=False
     )
-    if not _claim(agreements, "final_status"):
+    claim = FINAL_LEASE.claim(agreements)
+    if claim is None:
         return False
     agreement = agreements.get()
     version = agreement.current_version
+    head = agreement.audit.order_by("-sequence").first()
     try:
-        pdf = final_pdf(agreement, version)
+        pdf = final_pdf(agreement, version, head)
     except Exception as exc:
-        _render_failed(Agreement, agreement.pk, "final_status", None, exc)
+        FINAL_LEASE.fail(agreements, claim, exc)
         raise
     digest = hashlib.sha256(pdf).hexdigest()
     name = agreement.final_pdf.storage.save(
         agreement.final_pdf.field.generate_filename(agreement, "executed.pdf"), ContentFile(pdf)
     )
     with transaction.atomic():
-        updated = (
-            Agreement.objects.across_tenants(BY_ID)
-            .filter(pk=agreement.pk, final_status=RenderStatus.RUNNING)
-            .update(final_pdf=name, final_sha256=digest, final_status=RenderStatus.DONE)
+        updated = FINAL_LEASE.finish(
+            agreements, claim, final_pdf=name, final_sha256=digest, final_status=RenderStatus.DONE
         )
         if not updated:
             return False
         agreement.refresh_from_db()
-        audit_append(agreement, AuditAction.FINALISED, detail={"sha256": digest})
+        # The head printed on the certificate, signed apart from the PDF too, and named
+        # in the trail so that deleting the signed record shows.
+        anchor = anchor_completion(agreement, head)
+        audit_append(
+            agreement, AuditAction.FINALISED, detail={"sha256": digest, "anchor": anchor.digest}
+        )
         for user, party in _everyone(agreement):
             _notify(agreement, "completed", [user], party=party)
     return True
@@ -1257,8 +1280,9 @@ def signature_reminders_send(*, today: date | None = None) -> int:
                 .filter(pk=agreement_id, status__in=OPEN_FOR_SIGNING)
                 .first()
             )
-            if agreement is None:
-                continue
+            version = agreement.current_version if agreement else None
+            if version is None or not version.is_ready:
+                continue  # its PDF is not there yet: the signatories have not been asked
             for party in _next_signers(agreement):
                 asked = party.requested_at or agreement.sent_at
                 if timezone.localdate(asked) + timedelta(days=agreement.reminder_days) > today:

@@ -136,10 +136,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB; PDF rendering grows a worker
+# Every task is killed at its hard time limit; the longest one is the badge sheet.
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
+BADGE_EXPORT_SOFT_TIME_LIMIT = 300
+BADGE_EXPORT_TIME_LIMIT = 360  # events.tasks.badge_export_task, the longest task
+# How long a render holds its row (core.leases): beyond the task's hard limit, so a live
+# render never loses it, and a redelivery takes over a dead one's within minutes.
+RENDER_LEASE_SECONDS = int(env("LASTMILE_RENDER_LEASE_SECONDS", str(CELERY_TASK_TIME_LIMIT + 30)))
+BADGE_EXPORT_LEASE_SECONDS = int(
+    env("LASTMILE_BADGE_EXPORT_LEASE_SECONDS", str(BADGE_EXPORT_TIME_LIMIT + 30))
+)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2}
+# Redis hands a message that was delivered but not acknowledged to another worker after
+# the visibility timeout. Just above the longest hard time limit (and above the longest
+# wait of a retry: a lease, or core.tasks.RETRY_BACKOFF_MAX), a live task is not handed
+# out twice, and a killed worker's messages come back in 7 minutes instead of an hour.
+BROKER_VISIBILITY_TIMEOUT = BADGE_EXPORT_TIME_LIMIT + 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "socket_timeout": 2,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "core.tasks.outbox_relay_task", "schedule": 30.0},
@@ -149,6 +166,11 @@ CELERY_BEAT_SCHEDULE = {
     "event-work-redeliver": {"task": "events.tasks.event_work_redeliver_task", "schedule": 600.0},
     # Hourly: statuses follow the calendar soon after midnight; reminders stay once a day.
     "agreements-daily": {"task": "agreements.tasks.agreements_daily_task", "schedule": 3600.0},
+    # The audit chains' heads, signed with the platform's key (agreements.checkpoints).
+    "audit-checkpoint": {
+        "task": "agreements.tasks.audit_checkpoint_task",
+        "schedule": 24 * 3600.0,
+    },
     "agreement-work-redeliver": {
         "task": "agreements.tasks.agreement_work_redeliver_task",
         "schedule": 600.0,
@@ -298,13 +320,20 @@ LOGGING = {
 }
 
 # Lastmile's own limits
+# Uploaded images (core/validators.py): bytes on disk, and pixels once decoded. A 17 KB
+# PNG can declare 12,000 x 12,000 pixels and take 1.4 GB to render, and Pillow itself
+# only warns below 89 megapixels, so each field has a limit well below that.
 LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_PIXELS = 4_000_000  # e.g. 2,000 x 2,000
+SEAL_MAX_BYTES = 1024 * 1024
+SEAL_MAX_PIXELS = 2_000_000  # e.g. 1,400 x 1,400: a seal prints about 4 cm wide
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_MAX_PIXELS = 25_000_000  # e.g. 6,000 x 4,000, a good camera's photo
 INVITATION_VALID_DAYS = 14
 # Absolute links in emails point here.
 LASTMILE_BASE_URL = env("LASTMILE_BASE_URL", "http://127.0.0.1:8000")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 FORM_RENDERER = "core.forms_renderer.FormRenderer"
-PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
 # Agreements: the platform's PDF signing key and certificate (PEM files). Without them a
 # self-signed development pair is generated into LASTMILE_SIGNING_DIR.
@@ -316,5 +345,4 @@ LASTMILE_SIGNING_DIR = env("LASTMILE_SIGNING_DIR", str(BASE_DIR / "var" / "signi
 LASTMILE_SIGNING_DEV_KEY = env_bool("LASTMILE_SIGNING_DEV_KEY", DEBUG)
 VERIFY_MAX_BYTES = 20 * 1024 * 1024
 VERIFY_RATE_PER_10_MIN = 60
-SEAL_MAX_BYTES = 1024 * 1024
 FORMAT_MODULE_PATH = ["config.formats"]

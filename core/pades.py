@@ -2,12 +2,16 @@
 
 The deployment configures a key and certificate (LASTMILE_SIGNING_KEY and
 LASTMILE_SIGNING_CERT, PEM files). Without them — in development and tests — a
-self-signed pair is generated once into LASTMILE_SIGNING_DIR and reused.
+self-signed pair is generated once into LASTMILE_SIGNING_DIR and reused. The same pair
+signs the audit chains' checkpoints (platform_sign): checking one needs only the
+certificate, making one needs the key, which the database never holds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import datetime as dt
 import fcntl
 import io
@@ -20,8 +24,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -167,3 +172,56 @@ def pades_check(pdf: bytes) -> SignatureCheck:
     status = _outside_event_loop(lambda: validate_pdf_signature(embedded[-1], context))
     whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
     return SignatureCheck(True, bool(status.intact and status.valid), bool(status.trusted), whole)
+
+
+@cache
+def _private_key(key_path: Path):
+    return serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+
+
+@cache
+def _certificate(cert_path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(cert_path.read_bytes())
+
+
+def _fingerprint(certificate: x509.Certificate) -> str:
+    return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def platform_sign(data: bytes) -> tuple[str, str]:
+    """Sign bytes with the platform's key: (the signature in base64, the SHA-256
+    fingerprint of the certificate that checks it)."""
+    key_path, cert_path = key_paths()
+    key = _private_key(key_path)
+    if isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        signature = key.sign(data, ec.ECDSA(hashes.SHA256()))
+    elif isinstance(key, ed25519.Ed25519PrivateKey):
+        signature = key.sign(data)
+    else:
+        raise ImproperlyConfigured("The signing key must be RSA, EC or Ed25519.")
+    return base64.b64encode(signature).decode(), _fingerprint(_certificate(cert_path))
+
+
+def platform_verify(data: bytes, signature: str, fingerprint: str) -> bool:
+    """Was `data` signed with the platform's key, the one this deployment's certificate
+    names? A signature by any other key (even a well-formed one) is False."""
+    _, cert_path = key_paths()
+    certificate = _certificate(cert_path)
+    if fingerprint != _fingerprint(certificate):
+        return False
+    public = certificate.public_key()
+    try:
+        raw = base64.b64decode(signature, validate=True)
+        if isinstance(public, rsa.RSAPublicKey):
+            public.verify(raw, data, padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(public, ec.EllipticCurvePublicKey):
+            public.verify(raw, data, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(public, ed25519.Ed25519PublicKey):
+            public.verify(raw, data)
+        else:
+            return False
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True

@@ -1,3 +1,10 @@
+"""Upload checks. The limits themselves are settings, in one block ("Lastmile's own limits")."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -5,23 +12,73 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-ALLOWED_IMAGE_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
+# MPO is how Pillow names the JPEG of many phone cameras (a JPEG with a preview inside).
+ALLOWED_IMAGE_FORMATS = {"PNG", "JPEG", "MPO", "WEBP", "GIF"}
 
 
-def validate_image_upload(file: UploadedFile, *, max_bytes: int | None = None) -> None:
-    """Reject anything that is not a real PNG, JPEG, WebP or GIF under the size limit."""
-    limit = max_bytes or settings.LOGO_MAX_BYTES
-    if file.size is not None and file.size > limit:
+@dataclass(frozen=True)
+class ImageLimits:
+    """The settings that bound one kind of image: bytes uploaded, pixels once decoded."""
+
+    bytes_setting: str
+    pixels_setting: str
+
+    @property
+    def max_bytes(self) -> int:
+        return getattr(settings, self.bytes_setting)
+
+    @property
+    def max_pixels(self) -> int:
+        return getattr(settings, self.pixels_setting)
+
+
+LOGO = ImageLimits("LOGO_MAX_BYTES", "LOGO_MAX_PIXELS")
+SEAL = ImageLimits("SEAL_MAX_BYTES", "SEAL_MAX_PIXELS")
+PHOTO = ImageLimits("PHOTO_MAX_BYTES", "PHOTO_MAX_PIXELS")
+
+
+def too_many_pixels(width: int, height: int, max_pixels: int) -> ValidationError | None:
+    """The error for an image larger than `max_pixels` once decoded, else None."""
+    if width * height <= max_pixels:
+        return None
+    return ValidationError(
+        _(
+            "The image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels. "
+            "Make it smaller and upload it again."
+        )
+        % {"width": width, "height": height, "limit": f"{max_pixels / 1_000_000:g}"},
+        code="too_many_pixels",
+    )
+
+
+def validate_image_upload(file: UploadedFile, *, limits: ImageLimits = LOGO) -> None:
+    """Reject anything that is not a real PNG, JPEG, WebP or GIF within the limits.
+
+    Only the header is read to learn the size, so an image that would take gigabytes to
+    decode is refused before anything decodes it.
+    """
+    if file.size is not None and file.size > limits.max_bytes:
         raise ValidationError(
             _("The image is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(file.size), "limit": filesizeformat(limit)},
+            % {"size": filesizeformat(file.size), "limit": filesizeformat(limits.max_bytes)},
             code="too_large",
         )
     position = file.tell() if hasattr(file, "tell") else 0
     try:
-        with Image.open(file) as image:
-            image_format = image.format
-            image.verify()
+        with warnings.catch_warnings():
+            # Pillow warns about large images; our own, lower limit decides below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                image_format, (width, height) = image.format, image.size
+                if error := too_many_pixels(width, height, limits.max_pixels):
+                    raise error
+                image.verify()
+    except Image.DecompressionBombError as exc:  # beyond even Pillow's hard limit
+        raise ValidationError(
+            _("The image has far too many pixels; the limit is %(limit)s megapixels.")
+            % {"limit": f"{limits.max_pixels / 1_000_000:g}"},
+            code="too_many_pixels",
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(
             _("This file is not an image. Upload a PNG, JPEG, WebP or GIF file."),
@@ -39,10 +96,16 @@ def validate_image_upload(file: UploadedFile, *, max_bytes: int | None = None) -
 def validate_logo(file: UploadedFile) -> None:
     if getattr(file, "_committed", False):
         return  # already stored: it was validated when it was uploaded
-    validate_image_upload(file, max_bytes=settings.LOGO_MAX_BYTES)
+    validate_image_upload(file, limits=LOGO)
+
+
+def validate_seal(file: UploadedFile) -> None:
+    if getattr(file, "_committed", False):
+        return
+    validate_image_upload(file, limits=SEAL)
 
 
 def validate_photo(file: UploadedFile) -> None:
     if getattr(file, "_committed", False):
         return
-    validate_image_upload(file, max_bytes=settings.PHOTO_MAX_BYTES)
+    validate_image_upload(file, limits=PHOTO)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.tenancy import Tenant, tenant_for_task
+from core.leases import Lease
 from core.outbox import outbox_enqueue
 from events.models import BadgeExport, Event, ExportStatus, Registration, RegistrationStatus
 from events.pdf import badges_pdf
@@ -71,12 +72,26 @@ def badge_export_request(*, tenant: Tenant, event_id: int) -> BadgeExport:
     return export
 
 
+# Who renders a badge sheet: the delivery holding the row's lease (core.leases).
+BADGE_LEASE = Lease(
+    status="status",
+    claimed_at="claimed_at",
+    claims="claims",
+    seconds_setting="BADGE_EXPORT_LEASE_SECONDS",
+    error="error",
+)
+
+
 def badge_export_render(*, export_id: int) -> bool:
-    """Render (or re-render: the file is overwritten) one badge sheet, reporting progress."""
-    own = BadgeExport.objects.across_tenants("the render job reads and updates its own export")
-    export = own.select_related("event").filter(pk=export_id).first()
-    if export is None or export.status == ExportStatus.DONE:
+    """Render one badge sheet, reporting progress. Safe to run twice: two deliveries at
+    once render it once (the other raises LeaseHeld), and a dead render is taken over."""
+    exports = BadgeExport.objects.across_tenants("the render job claims its own export").filter(
+        pk=export_id
+    )
+    claim = BADGE_LEASE.claim(exports)
+    if claim is None:
         return False
+    export = exports.select_related("event").get()
     tenant = tenant_for_task(organisation_id=export.event.organiser_id)
     registrations = list(
         Registration.objects.visible_to(tenant.organisation)
@@ -84,24 +99,34 @@ def badge_export_render(*, export_id: int) -> bool:
         .select_related("organisation")
         .order_by("organisation__name_en", "full_name")
     )
-    own.filter(pk=export.pk).update(
-        status=ExportStatus.RUNNING, total=len(registrations), progress=1
-    )
+    BADGE_LEASE.finish(exports, claim, total=len(registrations), progress=1)
 
     def on_progress(done: int, total: int) -> None:
-        own.filter(pk=export.pk).update(progress=min(95, round(done * 95 / total)))
+        BADGE_LEASE.finish(exports, claim, progress=min(95, round(done * 95 / total)))
 
     try:
         pdf = badges_pdf(export.event, registrations, on_progress=on_progress)
     except Exception as exc:
-        own.filter(pk=export.pk).update(
-            status=ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        BADGE_LEASE.finish(
+            exports,
+            claim,
+            status=ExportStatus.FAILED,
+            error=str(exc)[:2000],
+            finished_at=timezone.now(),
         )
         raise
-    export.file.save(
-        f"badges-event-{export.event_id}-{export.pk}.pdf", ContentFile(pdf), save=False
+    name = export.file.storage.save(
+        export.file.field.generate_filename(
+            export, f"badges-event-{export.event_id}-{export.pk}.pdf"
+        ),
+        ContentFile(pdf),
     )
-    own.filter(pk=export.pk).update(
-        file=export.file.name, status=ExportStatus.DONE, progress=100, finished_at=timezone.now()
+    return BADGE_LEASE.finish(
+        exports,
+        claim,
+        file=name,
+        status=ExportStatus.DONE,
+        progress=100,
+        error="",
+        finished_at=timezone.now(),
     )
-    return True

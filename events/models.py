@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from core import clock
-from core.files import UploadTo
+from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language
 from core.scopes import TenantModel, TenantQuerySet, scope_filter
 from core.validators import validate_photo
@@ -278,8 +278,11 @@ class PhotoQuerySet(TenantQuerySet):
 
 class EventPhoto(TenantModel):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(
-        _("photo"), upload_to=UploadTo("event-photos"), validators=[validate_photo]
+    image = ReencodedImageField(
+        _("photo"),
+        upload_to=UploadTo("event-photos"),
+        validators=[validate_photo],
+        max_pixels_setting="PHOTO_MAX_PIXELS",
     )
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
@@ -323,6 +326,8 @@ class BadgeExport(TenantModel):
     error = models.TextField(blank=True)
     language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # core.leases
+    claims = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = BadgeExportQuerySet.as_manager()

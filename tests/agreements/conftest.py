@@ -23,6 +23,19 @@ def _after_commit_now(monkeypatch):
 
 
 @pytest.fixture
+def held_back(monkeypatch):
+    """On-commit work is collected instead of run: the render waits, as it does while the
+    worker is busy. Calling the collected functions is the worker getting to it."""
+    from django.db import transaction
+
+    callbacks = []
+    monkeypatch.setattr(
+        transaction, "on_commit", lambda func, using=None, robust=False: callbacks.append(func)
+    )
+    return callbacks
+
+
+@pytest.fixture
 def chamber(db):
     return OrganisationFactory(
         kind=OrganisationKind.CHAMBER, name_en="Zhejiang Chamber", name_zh="浙江商会"

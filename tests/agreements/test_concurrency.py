@@ -1,14 +1,21 @@
 """Parties signing at the same moment all count, exactly once: the agreement row lock."""
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from agreements import services
 from agreements.audit import audit_verify
-from agreements.models import AgreementStatus, PartyStatus, Signature
+from agreements.models import (
+    AgreementStatus,
+    AgreementVersion,
+    PartyStatus,
+    RenderStatus,
+    Signature,
+)
 from core.scopes import scope
 from tests.agreements.conftest import sign
 from tests.conftest import require, tenant_of
@@ -126,3 +133,49 @@ def test_the_last_two_confirmations_at_once_terminate_once(
     assert agreement.audit.filter(action="end_confirm").count() == 2
     assert agreement.audit.filter(action="terminated").count() == 1
     assert audit_verify(agreement).ok
+
+
+def test_two_redeliveries_of_an_abandoned_render_render_it_once(
+    held_back, draft, chamber_staff, university_signer, enterprise_signer, monkeypatch
+):
+    """A worker child was killed mid-render; its message comes back twice at once (the
+    redelivery and the sweep): one takes the expired claim, the other is told to wait."""
+    require(
+        connection.vendor == "postgresql",
+        "PostgreSQL",
+        "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/lastmile to run concurrency tests",
+    )
+    from agreements import pdf
+    from core.leases import LeaseHeld
+    from core.models import Email
+
+    agreement = draft()
+    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    version = AgreementVersion.objects.get(agreement=agreement)
+    AgreementVersion.objects.filter(pk=version.pk).update(
+        render_status=RenderStatus.RUNNING,
+        claimed_at=timezone.now() - timedelta(hours=1),
+        claims=1,
+    )
+    renders = []
+    real_version_pdf = pdf.version_pdf
+    monkeypatch.setattr(pdf, "version_pdf", lambda v: renders.append(v.pk) or real_version_pdf(v))
+    outcomes = []
+
+    def deliver(_):
+        try:
+            outcomes.append(services.version_render(version_id=version.pk))
+        except LeaseHeld:
+            outcomes.append("held")
+
+    assert _race([None, None], deliver) == []
+
+    assert renders == [version.pk]
+    assert sorted(map(str, outcomes)) in (["True", "held"], ["False", "True"])
+    version.refresh_from_db()
+    assert (version.render_status, version.claims) == (RenderStatus.DONE, 2)
+    assert agreement.audit.filter(action="rendered").count() == 1
+    asked = Email.objects.filter(subject__contains="Please sign")
+    assert sorted(e.to[0] for e in asked) == sorted(
+        [university_signer.user.email, enterprise_signer.user.email]
+    )

@@ -119,9 +119,11 @@ def test_a_notice_queued_while_a_member_is_withheld_if_they_leave_before_it_goes
         transaction, "on_commit", lambda func, using=None, robust=False: held.append(func)
     )
     services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    while held and not Email.objects.exists():
+        held.pop(0)()  # the outbox renders the PDF, which queues the please-sign emails
     _make_gone(enterprise_signer, how)
     while held:
-        held.pop(0)()  # the outbox: render the PDF, then the email tasks
+        held.pop(0)()  # then the email tasks run
     assert _told(university_signer, "Please sign")
     assert not _told(enterprise_signer, "Please sign")
     withheld = Email.objects.get(withheld_at__isnull=False)

@@ -8,7 +8,7 @@ from django.db import connection, connections
 from accounts.models import Role
 from core.scopes import scope
 from events import services
-from events.models import RegistrationStatus
+from events.models import BadgeExport, RegistrationStatus
 from events.registrations import registration_create
 from tests.conftest import require, tenant_of
 from tests.factories import MembershipFactory
@@ -96,3 +96,54 @@ def test_concurrent_duplicate_registrations_count_once(event_factory, chamber_st
         thread.join(timeout=30)
     assert sorted(outcomes) == ["ValidationError"] * 7 + ["ok"]
     assert event.registrations.count() == 1
+
+
+def test_two_deliveries_of_a_badge_sheet_render_it_once(
+    published_event, chamber_staff, rep, monkeypatch
+):
+    """The broker hands the same export to two workers (a redelivery while the first
+    still renders): one renders, the other is told to come back when the claim ends."""
+    require(
+        connection.vendor == "postgresql",
+        "PostgreSQL",
+        "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/lastmile to run concurrency tests",
+    )
+    from core.leases import LeaseHeld
+    from events import exports
+
+    for n in range(3):
+        registration_create(
+            tenant=tenant_of(rep),
+            event_id=published_event.pk,
+            full_name=f"Person {n}",
+            email=f"p{n}@example.com",
+        )
+    # Requested, and not yet picked up by a worker (what badge_export_request writes).
+    export = BadgeExport.objects.create(event=published_event, requested_by=chamber_staff.user)
+    renders = []
+    real_badges_pdf = exports.badges_pdf
+    monkeypatch.setattr(
+        exports, "badges_pdf", lambda *a, **k: renders.append(1) or real_badges_pdf(*a, **k)
+    )
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def deliver():
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(exports.badge_export_render(export_id=export.pk))
+        except LeaseHeld:
+            outcomes.append("held")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(renders) == 1
+    assert sorted(map(str, outcomes)) in (["True", "held"], ["False", "True"])
+    export.refresh_from_db()
+    assert (export.status, export.progress, export.claims) == ("done", 100, 1)
