@@ -30,7 +30,8 @@ def _race(members, action):
     def run(membership):
         try:
             barrier.wait(timeout=10)
-            with scope(membership.organisation):  # each thread is a request
+            # Each thread is a request (of its member's organisation) or a task (None).
+            with scope(membership.organisation if membership else None):
                 action(membership)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
