@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language, reading_chinese
-from core.scopes import TenantModel, TenantQuerySet, scope_filter
+from core.models import TenantModel
+from core.scopes import TenantQuerySet, scope_filter
 from core.validators import validate_logo, validate_seal
 
 
@@ -218,6 +219,8 @@ ROLE_RANK = {Role.VIEWER: 1, Role.STAFF: 2, Role.ADMIN: 3}
 
 
 class MembershipQuerySet(TenantQuerySet):
+    related_reads_owned_by = {"accounts.Organisation": "pk"}
+
     @scope_filter
     def visible_to(self, organisation: Organisation) -> MembershipQuerySet:
         return self.filter(organisation=organisation)
@@ -267,6 +270,8 @@ def _invitation_expiry():
 
 
 class InvitationQuerySet(TenantQuerySet):
+    related_reads_owned_by = {"accounts.Organisation": "pk"}
+
     @scope_filter
     def visible_to(self, organisation: Organisation) -> InvitationQuerySet:
         return self.filter(organisation=organisation)
@@ -293,7 +298,7 @@ class Invitation(TenantModel):
     is_signatory = models.BooleanField(_("authorised signatory"), default=False)
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
     invited_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations_sent"
     )
     language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Sector
 from core.files import UploadTo
 from core.i18n import in_reader_language
-from core.scopes import TenantModel, TenantQuerySet, scope_filter
+from core.models import TenantModel
+from core.scopes import TenantQuerySet, scope_filter
 from events.models import Event
 
 
@@ -105,7 +106,7 @@ class TemplateVersion(TenantModel):
     number = models.PositiveIntegerField()
     body = models.TextField(_("text"), max_length=100_000)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -179,7 +180,7 @@ class Agreement(TenantModel):
     )
     status_reason = models.TextField(_("reason"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -257,7 +258,7 @@ class AgreementVersion(TenantModel):
     claims = models.PositiveSmallIntegerField(default=0)
     superseded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -406,7 +407,7 @@ class AuditEntry(TenantModel):
     sequence = models.PositiveIntegerField()
     action = models.CharField(max_length=12, choices=AuditAction.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_ref = models.PositiveBigIntegerField(null=True, blank=True)  # hashed; survives deletion
     actor_name = models.CharField(max_length=150, blank=True)
@@ -476,7 +477,7 @@ class BulkBatch(TenantModel):
         TemplateVersion, on_delete=models.PROTECT, related_name="+"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     total = models.PositiveIntegerField(default=0)
@@ -517,7 +518,7 @@ class TerminationRequest(TenantModel):
     )
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(_("reason"), max_length=2000)
     status = models.CharField(
@@ -561,7 +562,7 @@ class TerminationConsent(TenantModel):
     )
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     confirmed_at = models.DateTimeField()
 

@@ -421,6 +421,13 @@ def agreement_update(
     draft = agreement.status == AgreementStatus.DRAFT
     if not draft and set(fields) - {"reminder_days"}:
         raise ValidationError(_("Once sent, only the text and the reminder interval can change."))
+    if not draft:
+        # A new version asks every party to sign again "on behalf of" the drafter's
+        # request: the drafter must still stand where check_drafter put it at sending.
+        check_drafter(
+            tenant.organisation,
+            [party.organisation for party in agreement.parties.select_related("organisation")],
+        )
     _check_fields(fields)
     before = {name: getattr(agreement, name) for name in (*fields, "end_date")}
     for name, value in fields.items():

@@ -15,9 +15,11 @@ def client_ip(request) -> str | None:
 
     from django.conf import settings
 
+    from core.middleware import trusted_proxy
+
     proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) or 0
     candidate = request.META.get("REMOTE_ADDR") or ""
-    if proxies:
+    if proxies and trusted_proxy(candidate):
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [p for p in forwarded if p]
         if len(forwarded) >= proxies:

@@ -27,13 +27,23 @@ def _trusted(address: str) -> bool:
     return any(client in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
 
 
+def trusted_proxy(address: str) -> bool:
+    """Is this peer one of DJANGO_TRUSTED_PROXIES (whose forwarding headers we believe)?"""
+    return _trusted(address)
+
+
+FORWARDING_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR")
+
+
 class TrustedProxyMiddleware:
-    """Drop X-Forwarded-Proto unless the request comes from a trusted proxy.
+    """Drop X-Forwarded-Proto and X-Forwarded-For unless a trusted proxy sent them.
 
     SECURE_PROXY_SSL_HEADER makes Django take `X-Forwarded-Proto: https` as proof that
     the request came over TLS (no https redirect; HSTS sent) — and any client reaching
-    the app directly can send it. Only the proxies in DJANGO_TRUSTED_PROXIES may say so.
-    First in MIDDLEWARE, so SecurityMiddleware never sees a header from anyone else.
+    the app directly can send it. X-Forwarded-For chooses the address that keys rate
+    limits (ours and allauth's) and is recorded in a signature's evidence. Only the
+    proxies in DJANGO_TRUSTED_PROXIES may say either. First in MIDDLEWARE, so nothing
+    after it sees a forwarding header from anyone else.
     """
 
     def __init__(self, get_response):
@@ -42,6 +52,7 @@ class TrustedProxyMiddleware:
 
     def __call__(self, request):
         meta = request.META
-        if "HTTP_X_FORWARDED_PROTO" in meta and not _trusted(meta.get("REMOTE_ADDR", "")):
-            del meta["HTTP_X_FORWARDED_PROTO"]
+        if not _trusted(meta.get("REMOTE_ADDR", "")):
+            for header in FORWARDING_HEADERS:
+                meta.pop(header, None)
         return self.get_response(request)

@@ -1,9 +1,12 @@
 """Infrastructure rows: the task outbox and outgoing email."""
 
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from core.scopes import scopes_disabled
 
 
 class OutboxMessage(models.Model):
@@ -71,3 +74,19 @@ class Email(models.Model):
         """The same on every attempt, so that a receiver can drop a second copy."""
         domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "lastmile"
         return f"<lastmile.email.{self.pk}.{self.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
+class TenantModel(models.Model):
+    """Base of tenant models. Uniqueness and constraint checks ask the whole table a
+    yes/no question, so they run across tenants by design."""
+
+    class Meta:
+        abstract = True
+
+    def validate_unique(self, exclude: Any = None) -> None:
+        with scopes_disabled("uniqueness is checked across the table; only yes/no leaves"):
+            super().validate_unique(exclude=exclude)
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        with scopes_disabled("constraints are checked across the table; only yes/no leaves"):
+            super().validate_constraints(exclude=exclude)

@@ -11,8 +11,9 @@ belongs to every party, an event to its organiser, host and invitees, so no sing
   raises `ScopeError` when it is evaluated unless it went through a scope filter — a
   queryset method decorated with `@scope_filter`, which is `visible_to(organisation)`
   on every model — or was reached through a relation of a row already loaded
-  (`agreement.parties.all()`), or was declared as crossing tenants on purpose with
-  `.across_tenants("why")`.
+  (`agreement.parties.all()`; for rows shared more narrowly than their parent, such as
+  an event's registrations, only in the scope of the organisation that owns the parent),
+  or was declared as crossing tenants on purpose with `.across_tenants("why")`.
 * Outside any scope (a shell, a worker before its task starts) every such query raises.
 * `scopes_disabled("why")` switches the check off for a block, with the reason beside it:
   management commands, the platform admin, the test body itself.
@@ -109,6 +110,11 @@ class TenantQuerySet(models.QuerySet):
     """The queryset of every tenant model: checks the scope before it reads."""
 
     _scoped_by: str = ""
+    # A model whose rows are shared more narrowly than the row they hang from (an event's
+    # registrations, an organisation's members) names, per parent model, the parent's
+    # field holding the organisation that sees them all: a read through the relation
+    # passes only in that organisation's scope. None: the rows are shared like the parent.
+    related_reads_owned_by: dict[str, str] | None = None
 
     def _clone(self) -> TenantQuerySet:
         clone = super()._clone()
@@ -137,12 +143,25 @@ class TenantQuerySet(models.QuerySet):
                 f"{label} queried outside any scope. Requests, tasks and commands open one; "
                 "elsewhere use scopes_disabled('why')."
             )
-        if active.disabled or self._scoped_by or "instance" in self._hints:
+        if active.disabled or self._scoped_by or self._reached_through_a_shared_parent(active):
             return
         whose = active.organisation.slug if active.organisation else "no organisation yet"
         raise ScopeError(
             f"{label} queried in the scope of {whose} without a tenant filter: reach rows "
             "through visible_to(organisation), or say why with across_tenants('why')."
+        )
+
+    def _reached_through_a_shared_parent(self, active: Scope) -> bool:
+        parent = self._hints.get("instance")
+        if parent is None:
+            return False
+        if self.related_reads_owned_by is None:
+            return True
+        field = self.related_reads_owned_by.get(parent._meta.label)
+        return (
+            field is not None
+            and active.organisation is not None
+            and getattr(parent, field) == active.organisation.pk
         )
 
     # Every way a queryset reads or writes rows in bulk goes through one of these.
@@ -180,22 +199,6 @@ class TenantQuerySet(models.QuerySet):
     def delete(self) -> tuple[int, dict[str, int]]:
         self._check_scope()
         return super().delete()
-
-
-class TenantModel(models.Model):
-    """Base of tenant models. Uniqueness and constraint checks ask the whole table a
-    yes/no question, so they run across tenants by design."""
-
-    class Meta:
-        abstract = True
-
-    def validate_unique(self, exclude: Any = None) -> None:
-        with scopes_disabled("uniqueness is checked across the table; only yes/no leaves"):
-            super().validate_unique(exclude=exclude)
-
-    def validate_constraints(self, exclude: Any = None) -> None:
-        with scopes_disabled("constraints are checked across the table; only yes/no leaves"):
-            super().validate_constraints(exclude=exclude)
 
 
 class ScopeMiddleware:

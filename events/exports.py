@@ -37,27 +37,28 @@ def attendees_csv(event: Event, registrations) -> bytes:
         ]
     )
     for r in registrations:
-        writer.writerow(
-            [
-                _sanitise(r.full_name),
-                _sanitise(r.job_title),
-                r.organisation.name_en,
-                r.organisation.name_zh,
-                r.email,
-                r.get_status_display(),
-                _sanitise(r.needs),
-                _("yes") if r.walk_in else "",
-                timezone.localtime(r.created_at, event.tz).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(r.checked_in_at, event.tz).strftime("%Y-%m-%d %H:%M")
-                if r.checked_in_at
-                else "",
-            ]
-        )
+        cells = [
+            r.full_name,
+            r.job_title,
+            r.organisation.name_en,
+            r.organisation.name_zh,
+            r.email,
+            r.get_status_display(),
+            r.needs,
+            _("yes") if r.walk_in else "",
+            timezone.localtime(r.created_at, event.tz).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(r.checked_in_at, event.tz).strftime("%Y-%m-%d %H:%M")
+            if r.checked_in_at
+            else "",
+        ]
+        # Every cell, not only the ones a registrant typed: an email address and an
+        # organisation's name can start a formula too.
+        writer.writerow([_sanitise(str(cell)) for cell in cells])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def _sanitise(value: str) -> str:
-    """Keep spreadsheet formulas out of cells people typed (CSV injection)."""
+    """Keep spreadsheet formulas out of the cells (CSV injection)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 

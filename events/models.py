@@ -16,7 +16,8 @@ from accounts.models import Organisation
 from core import clock
 from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language
-from core.scopes import TenantModel, TenantQuerySet, scope_filter
+from core.models import TenantModel
+from core.scopes import TenantQuerySet, scope_filter
 from core.validators import validate_photo
 
 TIMEZONE_CHOICES = sorted((name, name) for name in available_timezones() if "/" in name)
@@ -74,7 +75,7 @@ class Event(TenantModel):
     cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
     minutes = models.TextField(_("minutes"), max_length=20000, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -159,6 +160,8 @@ class AgendaItem(TenantModel):
 
 
 class EventInvitationQuerySet(TenantQuerySet):
+    related_reads_owned_by = {"events.Event": "organiser_id", "accounts.Organisation": "pk"}
+
     @scope_filter
     def visible_to(self, organisation: Organisation) -> EventInvitationQuerySet:
         """The organiser sees whom it invited; an invitee sees its own invitation."""
@@ -174,7 +177,7 @@ class EventInvitation(TenantModel):
         Organisation, on_delete=models.CASCADE, related_name="event_invitations"
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -209,6 +212,8 @@ def _certificate_code() -> str:
 
 
 class RegistrationQuerySet(TenantQuerySet):
+    related_reads_owned_by = {"events.Event": "organiser_id", "accounts.Organisation": "pk"}
+
     @scope_filter
     def visible_to(self, organisation: Organisation) -> RegistrationQuerySet:
         """The organiser sees every registration; an organisation sees its own people's."""
@@ -229,7 +234,7 @@ class Registration(TenantModel):
         Organisation, on_delete=models.PROTECT, related_name="event_registrations"
     )
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     full_name = models.CharField(_("full name"), max_length=150)
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
@@ -286,7 +291,7 @@ class EventPhoto(TenantModel):
     )
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -307,6 +312,8 @@ class ExportStatus(models.TextChoices):
 
 
 class BadgeExportQuerySet(TenantQuerySet):
+    related_reads_owned_by = {"events.Event": "organiser_id"}
+
     @scope_filter
     def visible_to(self, organisation: Organisation) -> BadgeExportQuerySet:
         return self.filter(event__organiser=organisation)
@@ -317,7 +324,7 @@ class BadgeExport(TenantModel):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="badge_exports")
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default="queued")
     progress = models.PositiveSmallIntegerField(default=0)

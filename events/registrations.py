@@ -27,6 +27,10 @@ from events.models import (
 from events.qr import qr_png
 
 REMINDER_LEAD = timedelta(hours=24)
+# Seats are shared: capacity, the waiting list and "already registered" are decided over
+# every organisation's registrations for the event (only numbers and yes/no come back to
+# the registrant; promoting from the waiting list touches the next person, whoever's).
+SEATS = "an event's seats are decided over every organisation's registrations"
 
 
 def registering_organisations(event: Event) -> Q:
@@ -76,11 +80,15 @@ def registration_create(
         _check_open(tenant, event, now)
         _check_registrant(tenant, email)
         organisation = tenant.organisation
-    if event.registrations.active().filter(email=email).exists():
+    if event.registrations.across_tenants(SEATS).active().filter(email=email).exists():
         raise ValidationError(
             {"email": _("%(email)s is already registered for this event.") % {"email": email}}
         )
-    confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+    confirmed = (
+        event.registrations.across_tenants(SEATS)
+        .filter(status=RegistrationStatus.CONFIRMED)
+        .count()
+    )
     full = confirmed >= event.capacity
     if walk_in and full:
         raise ValidationError(
@@ -185,12 +193,17 @@ def registration_cancel(*, tenant: Tenant, registration_id: int) -> Registration
 
 def waitlist_promote(*, event: Event) -> list[Registration]:
     """Fill free seats from the waiting list in order; call with the event row locked."""
-    confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+    confirmed = (
+        event.registrations.across_tenants(SEATS)
+        .filter(status=RegistrationStatus.CONFIRMED)
+        .count()
+    )
     free = max(event.capacity - confirmed, 0)
     if free == 0 or event.status != EventStatus.PUBLISHED:
         return []
     promoted = list(
-        event.registrations.select_for_update()
+        event.registrations.across_tenants(SEATS)
+        .select_for_update()
         .filter(status=RegistrationStatus.WAITLISTED)
         .order_by("created_at", "id")[:free]
     )

@@ -104,11 +104,12 @@ class EventDetailView(EventMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         event = self.event
         registrations = Registration.objects.visible_to(self.organisation).filter(event=event)
-        confirmed = event.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+        seats = event.registrations.across_tenants("the event's seat count: numbers, no names")
+        confirmed = seats.filter(status=RegistrationStatus.CONFIRMED).count()
         context.update(
             agenda=event.agenda_items.all(),
             confirmed=confirmed,
-            waitlisted=event.registrations.filter(status=RegistrationStatus.WAITLISTED).count(),
+            waitlisted=seats.filter(status=RegistrationStatus.WAITLISTED).count(),
             percent=min(100, round(confirmed * 100 / event.capacity)) if event.capacity else 0,
             my_registrations=registrations.filter(organisation=self.organisation)
             .active()

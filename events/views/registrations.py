@@ -22,7 +22,12 @@ class RegisterView(EventMixin, FormView):
 
     def get_initial(self):
         user = self.request.user
-        taken = self.event.registrations.active().filter(email=user.email).exists()
+        taken = (
+            self.event.registrations.across_tenants("does this person hold a place? yes or no")
+            .active()
+            .filter(email=user.email)
+            .exists()
+        )
         if taken:
             return {}
         return {"full_name": user.full_name, "job_title": user.job_title, "email": user.email}
