@@ -1,4 +1,4 @@
-"""Found by the adversarial review of issue 7, fixed: formulas reach the organiser's attendee spreadsheet.
+"""Formulas reach the organiser's attendee spreadsheet.
 
 attendees_csv keeps formulas out of the name, job title and needs columns, but writes
 the email address and the organisation's names as they are. `=cmd|'/Ccalc'!A0@x.com` is

@@ -1,4 +1,4 @@
-"""Found by the adversarial review of issue 7, fixed: X-Forwarded-For is believed from anyone.
+"""X-Forwarded-For is believed from anyone.
 
 X-Forwarded-Proto is now believed only from DJANGO_TRUSTED_PROXIES (core.middleware), but
 core.links.client_ip believes X-Forwarded-For from any client as soon as

@@ -1,4 +1,4 @@
-"""Found by the adversarial review of issue 7, fixed: a row whose creator's account was deleted can no longer be changed.
+"""A row whose creator's account was deleted can no longer be changed.
 
 `created_by` is `null=True, on_delete=SET_NULL` but not `blank=True`, and the services run
 `full_clean()` before saving. Once the person who created an event (or an agreement) is

@@ -1,4 +1,4 @@
-"""Found by the adversarial review of issue 7, fixed: the scope guard trusts every related manager, including those whose
+"""The scope guard trusts every related manager, including those whose
 rows are NOT shared with whoever may see the parent.
 
 core.scopes lets a query through when it was reached through a relation of a loaded row

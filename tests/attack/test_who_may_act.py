@@ -1,4 +1,4 @@
-"""Found by the adversarial review of issue 7, fixed: the drafter rule is checked when a draft is sent, not when a sent
+"""The drafter rule is checked when a draft is sent, not when a sent
 agreement's text changes.
 
 agreement_send re-checks check_drafter ("a party that has since left the chamber's
