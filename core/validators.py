@@ -1,3 +1,6 @@
+from functools import cache
+from zoneinfo import available_timezones
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -46,3 +49,18 @@ def validate_photo(file: UploadedFile) -> None:
     if getattr(file, "_committed", False):
         return
     validate_image_upload(file, max_bytes=settings.PHOTO_MAX_BYTES)
+
+
+@cache
+def timezone_names() -> frozenset[str]:
+    """The IANA zones (Area/Location, and UTC) this machine's tzdata knows. Read at run
+    time and never stored in a migration: another machine's tzdata must not make one."""
+    return frozenset(name for name in available_timezones() if "/" in name or name == "UTC")
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError(
+            _("Choose a time zone from the list, for example Asia/Shanghai."),
+            code="invalid_timezone",
+        )

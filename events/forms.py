@@ -6,11 +6,14 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, Sector
-from events.models import TIMEZONE_CHOICES, AgendaItem, Event, EventPhoto, Registration
+from core.validators import timezone_names
+from events.models import AgendaItem, Event, EventPhoto, Registration
 
 COMMON_TIMEZONES = (
     "Asia/Shanghai",
@@ -27,8 +30,52 @@ COMMON_TIMEZONES = (
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def timezone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Where our users' events happen first; every other zone of this machine's tzdata after."""
+    others = sorted(timezone_names())
+    return [
+        (_("Common"), [(zone, zone) for zone in COMMON_TIMEZONES]),
+        (_("All time zones"), [(zone, zone) for zone in others if zone not in COMMON_TIMEZONES]),
+    ]
+
+
+class TimezoneSelect(forms.Select):
+    """Some 600 options, written out directly rather than through a template per option
+    (which took longer than the rest of the event form together)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**self.build_attrs(self.attrs, attrs), "name": name}
+        selected = value[0] if isinstance(value, list | tuple) and value else value
+        groups = format_html_join(
+            "",
+            '<optgroup label="{}">{}</optgroup>',
+            (
+                (
+                    label,
+                    format_html_join(
+                        "",
+                        '<option value="{}"{}>{}</option>',
+                        (
+                            (zone, " selected" if zone == selected else "", text)
+                            for zone, text in options
+                        ),
+                    ),
+                )
+                for label, options in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(attrs), groups)
+
+
 class EventForm(forms.ModelForm):
     """Times are entered as wall-clock time in the event's own time zone."""
+
+    timezone = forms.ChoiceField(
+        label=_("time zone"),
+        choices=timezone_choices,
+        initial="Asia/Shanghai",
+        widget=TimezoneSelect,
+    )
 
     class Meta:
         model = Event
@@ -72,12 +119,6 @@ class EventForm(forms.ModelForm):
             MinValueValidator(1),
         ]
         capacity.widget.attrs["min"] = 1
-        # Where our users' events happen first; every other zone after.
-        common = [(zone, zone) for zone in COMMON_TIMEZONES]
-        self.fields["timezone"].choices = [
-            (_("Common"), common),
-            (_("All time zones"), [c for c in TIMEZONE_CHOICES if c[0] not in COMMON_TIMEZONES]),
-        ]
         if self.instance.pk:
             tz = self.instance.tz
             for name in ("starts_at", "ends_at", "registration_deadline"):
@@ -141,8 +182,10 @@ class AgendaItemForm(forms.ModelForm):
         pass
 
 
+# absolute_max: a forged TOTAL_FORMS builds (and shows again) at most this many forms,
+# not Django's default of max_num + 1000.
 AgendaFormSet = forms.formset_factory(
-    AgendaItemForm, extra=2, can_delete=True, max_num=60, validate_max=True
+    AgendaItemForm, extra=2, can_delete=True, max_num=60, absolute_max=60, validate_max=True
 )
 
 

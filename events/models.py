@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -14,9 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from core.files import UploadTo
 from core.i18n import in_reader_language
-from core.validators import validate_photo
-
-TIMEZONE_CHOICES = sorted((name, name) for name in available_timezones() if "/" in name)
+from core.validators import validate_photo, validate_timezone
 
 
 class EventStatus(models.TextChoices):
@@ -56,8 +54,9 @@ class Event(models.Model):
     description_zh = models.TextField(_("description in Chinese"), max_length=5000, blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    # Validated against this machine's tzdata, not stored as choices (see validate_timezone).
     timezone = models.CharField(
-        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Asia/Shanghai"
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
     )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
