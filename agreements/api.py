@@ -27,7 +27,7 @@ from agreements.models import (
     Signature,
     SigningOrder,
 )
-from core.api import error_response
+from core.api import DateTimeField, ModelSerializer, error_response
 
 
 class PartySerializer(serializers.Serializer):
@@ -43,8 +43,8 @@ class VersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     sha256 = serializers.CharField()
     render_status = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    superseded_at = serializers.DateTimeField()
+    created_at = DateTimeField()
+    superseded_at = DateTimeField()
     pdf_url = serializers.SerializerMethodField()
 
     def get_pdf_url(self, version) -> str | None:
@@ -63,7 +63,7 @@ class VersionSerializer(serializers.Serializer):
         )
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(ModelSerializer):
     drafted_by = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     parties = PartySerializer(many=True, read_only=True)
     versions = VersionSerializer(many=True, read_only=True)
@@ -241,7 +241,7 @@ class AgreementAction(AgreementScopedMixin, APIView):
         return Response(AgreementSerializer(agreement, context=self.get_serializer_context()).data)
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = [

@@ -1,6 +1,20 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from core.validators import validate_date_range
+
+
+class DateField(forms.DateField):
+    """A date within core.validators' range (2000-01-01 to 2100-12-31)."""
+
+    default_validators = [validate_date_range]
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time within core.validators' range."""
+
+    default_validators = [validate_date_range]
+
 
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError onto the form, field by field where it can."""

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organisation, Role
 from accounts.tenancy import TenantAPIMixin
+from core.api import ModelSerializer
 from events import services
 from events.models import AgendaItem, Event, EventInvitation, Registration
 from events.registrations import registration_check_in, registration_create
@@ -21,7 +22,7 @@ class SpeakerSerializer(serializers.Serializer):
     )
 
 
-class AgendaItemSerializer(serializers.ModelSerializer):
+class AgendaItemSerializer(ModelSerializer):
     speakers = SpeakerSerializer(many=True, required=False, default=list)
 
     class Meta:
@@ -29,7 +30,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         fields = ["time", "title_en", "title_zh", "speakers"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     organiser = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     host = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organisation.objects.none(), required=False, allow_null=True
@@ -68,7 +69,7 @@ class EventSerializer(serializers.ModelSerializer):
             self.fields["host"].queryset = services.invitable_organisations(tenant)
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -82,7 +83,7 @@ class InviteSerializer(serializers.Serializer):
     )
 
 
-class RegistrationSerializer(serializers.ModelSerializer):
+class RegistrationSerializer(ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:

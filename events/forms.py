@@ -12,7 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, Sector
-from core.validators import timezone_names
+from core.forms import DateTimeField
+from core.validators import date_in_range, timezone_names, validate_date_range
 from events.models import AgendaItem, Event, EventPhoto, Registration
 
 COMMON_TIMEZONES = (
@@ -101,6 +102,11 @@ class EventForm(forms.ModelForm):
             "description_en": forms.Textarea(attrs={"rows": 4}),
             "description_zh": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {
+            "starts_at": DateTimeField,
+            "ends_at": DateTimeField,
+            "registration_deadline": DateTimeField,
+        }
         help_texts = {
             "starts_at": _("In the event's time zone."),
             "registration_deadline": _("Leave empty to close registration when the event starts."),
@@ -132,9 +138,15 @@ class EventForm(forms.ModelForm):
         for name in ("starts_at", "ends_at", "registration_deadline"):
             value: datetime | None = cleaned.get(name)
             if value is not None:
-                # The form parsed the input in the site's zone; re-read it in the event's.
+                # The form parsed the input in the site's zone; re-read it in the event's
+                # (and check the range again: a late evening in Honolulu is the next day).
                 naive = timezone.localtime(value).replace(tzinfo=None)
                 cleaned[name] = naive.replace(tzinfo=tz)
+                if not date_in_range(cleaned[name]):
+                    try:
+                        validate_date_range(cleaned.pop(name))
+                    except ValidationError as error:
+                        self.add_error(name, error)
         start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
         if start and end and end <= start:
             self.add_error("ends_at", _("The end must be after the start."))

@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from core.files import UploadTo
 from core.i18n import in_reader_language
-from core.validators import validate_photo, validate_timezone
+from core.validators import (
+    EARLIEST_INSTANT,
+    END_INSTANT,
+    validate_date_range,
+    validate_photo,
+    validate_timezone,
+)
 
 
 class EventStatus(models.TextChoices):
@@ -52,8 +58,8 @@ class Event(models.Model):
     title_zh = models.CharField(_("title in Chinese"), max_length=200)
     description_en = models.TextField(_("description in English"), max_length=5000, blank=True)
     description_zh = models.TextField(_("description in Chinese"), max_length=5000, blank=True)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
+    starts_at = models.DateTimeField(_("starts"), validators=[validate_date_range])
+    ends_at = models.DateTimeField(_("ends"), validators=[validate_date_range])
     # Validated against this machine's tzdata, not stored as choices (see validate_timezone).
     timezone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
@@ -62,7 +68,9 @@ class Event(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     chairperson = models.CharField(_("chairperson"), max_length=150, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"))
-    registration_deadline = models.DateTimeField(_("registration deadline"), null=True, blank=True)
+    registration_deadline = models.DateTimeField(
+        _("registration deadline"), null=True, blank=True, validators=[validate_date_range]
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=EventStatus.choices, default=EventStatus.DRAFT
     )
@@ -84,6 +92,19 @@ class Event(models.Model):
                 condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="event_capacity_positive"),
+            # core.validators' range, for writes that skip validation (admin, bulk, SQL).
+            models.CheckConstraint(
+                condition=Q(starts_at__gte=EARLIEST_INSTANT, ends_at__lt=END_INSTANT),
+                name="event_times_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_deadline__isnull=True)
+                | Q(
+                    registration_deadline__gte=EARLIEST_INSTANT,
+                    registration_deadline__lt=END_INSTANT,
+                ),
+                name="event_registration_deadline_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
