@@ -28,6 +28,7 @@ from agreements.models import (
     SigningOrder,
 )
 from core.api import DateTimeField, ModelSerializer, error_response
+from core.validators import validate_date_range
 
 
 class PartySerializer(serializers.Serializer):
@@ -141,8 +142,10 @@ class DraftSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, max_length=20
     )
-    effective_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    effective_date = serializers.DateField(validators=[validate_date_range])
+    end_date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_date_range]
+    )
     term_months = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=600
     )

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Sector
 from agreements.models import AgreementKind, FocusArea, SigningOrder
 from agreements.services import CONSENT_TEXT
+from core.forms import DateField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 BODY_HELP = _(
@@ -42,8 +43,8 @@ class AgreementForm(forms.Form):
     sector = forms.ChoiceField(
         label=_("Sector"), choices=[("", "—"), *Sector.choices], required=False
     )
-    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
-    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
+    effective_date = DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    end_date = DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
     term_months = forms.IntegerField(
         label=_("Or a term in months"), required=False, min_value=1, max_value=600
     )
@@ -99,8 +100,8 @@ class AgreementEditForm(forms.Form):
     tags = forms.CharField(
         label=_("Tags"), required=False, help_text=_("Separated by commas."), max_length=400
     )
-    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
-    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
+    effective_date = DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    end_date = DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
     term_months = forms.IntegerField(
         label=_("Or a term in months"), required=False, min_value=1, max_value=600
     )
@@ -152,7 +153,7 @@ class BulkForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("One agreement for each university and enterprise chosen."),
     )
-    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    effective_date = DateField(label=_("Effective date"), widget=DATE_WIDGET)
     term_months = forms.IntegerField(
         label=_("Term in months"), required=False, min_value=1, max_value=600, initial=36
     )

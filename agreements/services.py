@@ -56,6 +56,7 @@ from agreements.models import (
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
 from core.services import email_queue, email_render_bilingual
+from core.validators import LATEST_DATE, date_in_range, date_range_message
 
 CONSENT_TEXT = (
     "I agree to sign this document electronically. I have read the exact version shown, "
@@ -240,6 +241,9 @@ def _check_fields(fields: dict[str, Any]) -> None:
     if len(tags) > 20 or any(not isinstance(t, str) or not t.strip() or len(t) > 40 for t in tags):
         errors["tags"] = _("Up to 20 tags of at most 40 characters each.")
     effective, end = fields.get("effective_date"), fields.get("end_date")
+    for name in ("effective_date", "end_date"):
+        if fields.get(name) and not date_in_range(fields[name]):
+            errors[name] = date_range_message()
     if effective and end and end <= effective:
         errors["end_date"] = _("The end date must be after the effective date.")
     if fields.get("term_months") is not None and not 1 <= fields["term_months"] <= 600:
@@ -265,6 +269,15 @@ def _end_from_term(fields: dict[str, Any]) -> None:
         year, month = effective.year + month_index // 12, month_index % 12 + 1
         day = min(effective.day, calendar.monthrange(year, month)[1])
         fields["end_date"] = date(year, month, day) - timedelta(days=1)
+        if fields["end_date"] > LATEST_DATE:
+            raise ValidationError(
+                {
+                    "term_months": _(
+                        "The term would end after %(latest)s; choose a shorter term or an end date."
+                    )
+                    % {"latest": LATEST_DATE.isoformat()}
+                }
+            )
 
 
 def _placeholder_values(agreement: Agreement, parties: Iterable[Party]) -> dict[str, str]:
@@ -1119,14 +1132,14 @@ def bulk_create(
     template_version = TemplateVersion.objects.visible_to(tenant.organisation).get(
         pk=template_version_id
     )
-    _check_fields(
-        {
-            "focus_areas": list(focus_areas),
-            "effective_date": effective_date,
-            "end_date": end_date,
-            "term_months": term_months,
-        }
-    )
+    shared = {
+        "focus_areas": list(focus_areas),
+        "effective_date": effective_date,
+        "end_date": end_date,
+        "term_months": term_months,
+    }
+    _check_fields(shared)
+    _end_from_term(shared)  # a term past the range is refused now, not pair by pair later
     kinds = dict(
         Organisation.objects.filter(pk__in=[*university_ids, *enterprise_ids]).values_list(
             "pk", "kind"
