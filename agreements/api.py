@@ -21,6 +21,7 @@ from agreements.audit import audit_verify
 from agreements.models import (
     Agreement,
     AgreementKind,
+    AgreementStatus,
     AuditEntry,
     FocusArea,
     RenderStatus,
@@ -158,6 +159,10 @@ class DraftSerializer(serializers.Serializer):
     parties = DraftPartySerializer(many=True, min_length=2, max_length=20)
 
 
+class AgreementFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AgreementStatus.choices, required=False)
+
+
 class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -186,8 +191,14 @@ class AgreementList(AgreementScopedMixin, generics.ListAPIView):
 
     def get_queryset(self):
         agreements = self.agreements().order_by("-created_at")
-        status = self.request.query_params.get("status")
+        query = AgreementFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        status = query.validated_data.get("status")
         return agreements.filter(status=status) if status else agreements
+
+    @extend_schema(parameters=[AgreementFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=DraftSerializer, responses={201: AgreementSerializer})
     def post(self, request, *args, **kwargs):
@@ -231,9 +242,7 @@ class AgreementAction(AgreementScopedMixin, APIView):
         if self.action == "send":
             services.agreement_send(tenant=self.tenant, agreement_id=agreement.pk)
         else:
-            incoming = WithdrawSerializer(
-                data=request.data if isinstance(request.data, dict) else {"reason": None}
-            )
+            incoming = WithdrawSerializer(data=request.data)
             incoming.is_valid(raise_exception=True)
             services.agreement_withdraw(
                 tenant=self.tenant,

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Sector
 from agreements.models import AgreementKind, FocusArea, SigningOrder
-from agreements.services import CONSENT_TEXT
+from agreements.services import CONSENT_TEXT, MAX_REASON
 from core.forms import DateField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -125,6 +125,13 @@ class AgreementEditForm(forms.Form):
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data["tags"]
         return [tag.strip() for tag in raw.replace("，", ",").split(",") if tag.strip()]
+
+
+class ReasonForm(forms.Form):
+    """Why a party declines, or the drafter withdraws or terminates; the service decides
+    whether one is needed. NUL characters and overlong text stop here."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_REASON)
 
 
 class SignForm(forms.Form):

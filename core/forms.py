@@ -16,6 +16,28 @@ class DateTimeField(forms.DateTimeField):
     default_validators = [validate_date_range]
 
 
+class ChoiceFilterForm(forms.Form):
+    """?status= on a list page: one of the given choices, or nothing for all of them."""
+
+    status = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", ""), *choices]
+
+    def chosen(self) -> str:
+        return self.cleaned_data["status"] if self.is_valid() else ""
+
+
+class FormatForm(forms.Form):
+    """?format=json asks a page for the data its polling script reads."""
+
+    format = forms.ChoiceField(choices=[("json", "JSON")], required=False)
+
+    def wants_json(self) -> bool:
+        return self.is_valid() and self.cleaned_data["format"] == "json"
+
+
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError onto the form, field by field where it can."""
     if hasattr(error, "error_dict"):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -213,6 +214,28 @@ class InviteFilterForm(forms.Form):
     )
     members_only = forms.BooleanField(label=_("Chamber members only"), required=False)
 
+    def query(self) -> str:
+        """The valid filters as a query string ("?kind=..."), to come back to them."""
+        data = getattr(self, "cleaned_data", {})
+        params = {name: data[name] for name in ("kind", "sector") if data.get(name)}
+        if data.get("members_only"):
+            params["members_only"] = "on"
+        return f"?{urlencode(params)}" if params else ""
+
+
+class InviteForm(InviteFilterForm):
+    """The invite buttons: everyone the filters show, or the ticked organisations."""
+
+    scope = forms.ChoiceField(
+        choices=[("selected", _("Invite selected")), ("all", _("Invite all shown"))],
+        required=False,
+    )
+    organisation = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.pk, o.display_name) for o in organisations]
+
 
 class RegistrationForm(forms.ModelForm):
     class Meta:
@@ -269,5 +292,21 @@ class CheckInForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=100)
 
 
+class CheckInSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, email or organisation"), max_length=100, required=False)
+
+    def query(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
+class FollowUpPartForm(forms.Form):
+    """Which of the follow-up page's two forms was sent."""
+
+    form = forms.ChoiceField(choices=[("minutes", "minutes"), ("photo", "photo")], required=False)
+
+
 class CertificateLookupForm(forms.Form):
     code = forms.CharField(label=_("Certificate code"), max_length=20)
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].upper()

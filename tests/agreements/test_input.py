@@ -156,3 +156,41 @@ def test_the_database_refuses_them_whatever_writes(draft, dates):
     agreement = draft()
     with pytest.raises(IntegrityError), transaction.atomic():
         Agreement.objects.filter(pk=agreement.pk).update(**dates)
+
+
+@pytest.mark.parametrize("reason", ["Not now\x00", "x" * 3000])
+def test_a_decline_reason_the_database_cannot_store_is_refused(
+    client_for, sent, university_signer, reason
+):
+    client = client_for(university_signer)
+    response = client.post(_url("agreement_decline", university_signer, sent), {"reason": reason})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "could not be recorded" in page
+    sent.refresh_from_db()
+    assert sent.status == "sent"
+    assert sent.parties.get(organisation=university_signer.organisation).status == "waiting"
+
+
+def test_the_list_filter_is_read_through_a_form(client_for, sent, chamber_staff):
+    client = client_for(chamber_staff)
+    for status in ("sent", "\x00", "²", "x" * 5000):
+        response = client.get(_url("agreement_list", chamber_staff), {"status": status})
+        assert response.status_code == 200
+    listed = client.get(_url("agreement_list", chamber_staff), {"status": "sent"})
+    assert sent.title_en in listed.content.decode()
+    api = _api(chamber_staff)
+    assert api.get(_api_url(chamber_staff), {"status": "sent"}).json()["count"] == 1
+    refused = api.get(_api_url(chamber_staff), {"status": "nonsense"})
+    assert refused.status_code == 400
+    assert "status" in refused.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("body", [["reason"], "reason", 7, {"reason": ["a", "b"]}])
+def test_withdraw_over_the_api_takes_only_an_object(chamber_staff, sent, body):
+    response = _api(chamber_staff).post(
+        _api_url(chamber_staff, f"{sent.pk}/withdraw/"), body, format="json"
+    )
+    assert response.status_code == 400
+    sent.refresh_from_db()
+    assert sent.status == "sent"

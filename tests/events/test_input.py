@@ -130,3 +130,53 @@ def test_a_forged_number_of_agenda_rows_builds_at_most_sixty(
 def test_an_event_in_range_still_starts_in_a_week(event_factory):
     event = event_factory()
     assert event.starts_at > timezone.now() + timedelta(days=6)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"scope": "selected", "organisation": "²"},  # str.isdigit() is true, int() fails
+        {"scope": "selected", "organisation": "99999999999999999999999"},
+        {"scope": "selected", "organisation": ["1", "²"]},
+        {"scope": "everything", "organisation": "1"},
+        {"scope": "all", "kind": "\x00"},
+        {"scope": "selected", "query": "a=1\r\nSet-Cookie: x=1"},
+    ],
+)
+def test_invite_input_is_read_through_a_form(client_for, event_factory, chamber_staff, data):
+    event = event_factory()
+    client = client_for(chamber_staff)
+    response = client.post(_base(chamber_staff, event) + "invitations/", data)
+    assert response.status_code == 302
+    assert "Set-Cookie" not in response["Location"] and "\n" not in response["Location"]
+    assert not event.invitations.exists()
+
+
+def test_inviting_ticked_organisations_keeps_the_filters(
+    client_for, event_factory, chamber_staff, enterprise
+):
+    event = event_factory()
+    client = client_for(chamber_staff)
+    url = _base(chamber_staff, event) + "invitations/"
+    response = client.post(url, {"scope": "selected", "organisation": [enterprise.pk], "kind": ""})
+    assert response.status_code == 302
+    assert list(event.invitations.values_list("organisation", flat=True)) == [enterprise.pk]
+    nothing = client.post(url, {"scope": "selected", "kind": "enterprise", "sector": "finance"})
+    assert nothing["Location"].endswith("?kind=enterprise&sector=finance")
+
+
+@pytest.mark.parametrize("query", ["\x00", "x" * 500, "²"])
+def test_search_and_filters_of_event_pages_are_read_through_forms(
+    client_for, published_event, chamber_staff, query
+):
+    client = client_for(chamber_staff)
+    base = _base(chamber_staff, published_event)
+    assert client.get(base + "check-in/", {"q": query}).status_code == 200
+    assert client.get(base + "registrations/", {"status": query}).status_code == 200
+    assert client.get(f"/verify/certificate/?code={query}").status_code == 200
+    response = client.post(base + "check-in/", {"code": "nope", "q": "a\r\nb"})
+    assert response.status_code == 302 and "\n" not in response["Location"]
+
+
+def _base(membership, event):
+    return f"/o/{membership.organisation.slug}/events/{event.pk}/"
