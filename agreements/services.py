@@ -55,7 +55,7 @@ from agreements.models import (
 )
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
-from core.services import email_queue, email_render_bilingual
+from core.services import email_queue, email_render_bilingual, shorten
 from core.validators import LATEST_DATE, date_in_range, date_range_message
 
 CONSENT_TEXT = (
@@ -1233,9 +1233,10 @@ def _bulk_one(batch, tenant, organisations, university_id, enterprise_id, fields
                 tenant=tenant,
                 parties=[PartySpec(university_id), PartySpec(enterprise_id)],
                 template_version_id=batch.template_version_id,
-                title_en=f"University–Enterprise Cooperation: {enterprise.name_en} × "
-                f"{university.name_en}",
-                title_zh=f"校企合作协议：{enterprise.name_zh} × {university.name_zh}",
+                title_en=_pair_title(
+                    "University–Enterprise Cooperation: ", enterprise.name_en, university.name_en
+                ),
+                title_zh=_pair_title("校企合作协议：", enterprise.name_zh, university.name_zh),
                 kind=AgreementKind.UNIVERSITY_ENTERPRISE,
                 sector=enterprise.sector,
                 **fields,
@@ -1249,6 +1250,15 @@ def _bulk_one(batch, tenant, organisations, university_id, enterprise_id, fields
         batch.save(update_fields=["errors"])
         return 0
     return 1
+
+
+def _pair_title(prefix: str, first: str, second: str) -> str:
+    """ "<prefix><first> × <second>" within the title column (two names can be 400
+    characters): each name keeps half the room, or whatever the other leaves."""
+    room = Agreement._meta.get_field("title_en").max_length - len(prefix) - len(" × ")
+    first_room = max(room // 2, room - len(second))
+    second_room = room - min(len(first), first_room)
+    return f"{prefix}{shorten(first, first_room)} × {shorten(second, second_room)}"
 
 
 def _bulk_errors(batch: BulkBatch) -> set[str]:

@@ -194,3 +194,27 @@ def test_withdraw_over_the_api_takes_only_an_object(chamber_staff, sent, body):
     assert response.status_code == 400
     sent.refresh_from_db()
     assert sent.status == "sent"
+
+
+def test_bulk_titles_fit_their_column_whatever_the_names(
+    chamber_staff, template, university_signer, enterprise_signer
+):
+    university, enterprise = university_signer.organisation, enterprise_signer.organisation
+    university.name_en, university.name_zh = "U" * 200, "大" * 200
+    enterprise.name_en, enterprise.name_zh = "E" * 200, "企" * 200
+    university.save()
+    enterprise.save()
+    batch = services.bulk_create(
+        tenant=tenant_of(chamber_staff),
+        template_version_id=template.current.pk,
+        university_ids=[university.pk],
+        enterprise_ids=[enterprise.pk],
+        effective_date=date(2027, 1, 1),
+        term_months=12,
+    )
+    batch.refresh_from_db()
+    assert batch.errors == []
+    agreement = batch.agreements.get()
+    assert len(agreement.title_en) <= 200 and len(agreement.title_zh) <= 200
+    assert agreement.title_en.startswith("University–Enterprise Cooperation: EEE")
+    assert agreement.title_zh.startswith("校企合作协议：企企")
