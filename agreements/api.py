@@ -15,6 +15,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Sector
 from accounts.tenancy import TenantAPIMixin
 from agreements import services
 from agreements.audit import audit_verify
@@ -46,7 +47,7 @@ class VersionSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
     render_status = serializers.CharField()
     created_at = DateTimeField()
-    superseded_at = DateTimeField()
+    superseded_at = DateTimeField(allow_null=True)  # the current version has none
     pdf_url = serializers.SerializerMethodField()
 
     def get_pdf_url(self, version) -> str | None:
@@ -71,6 +72,8 @@ class AgreementSerializer(ModelSerializer):
     versions = VersionSerializer(many=True, read_only=True)
     signatures = serializers.SerializerMethodField()
     final_pdf_url = serializers.SerializerMethodField()
+    # Blank for agreements not tied to one enterprise's sector: say so in the schema.
+    sector = serializers.ChoiceField(choices=Sector.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Agreement
@@ -231,26 +234,29 @@ class AgreementDetail(AgreementScopedMixin, generics.RetrieveAPIView):
         return self.agreement()
 
 
-class AgreementAction(AgreementScopedMixin, APIView):
-    """POST send | withdraw. Signing is deliberately not offered here."""
-
-    action = ""
+class AgreementSend(AgreementScopedMixin, APIView):
+    """Send a draft for signature. Signing is deliberately not offered in the API."""
 
     @extend_schema(request=None, responses={200: AgreementSerializer})
     def post(self, request, *args, **kwargs):
-        agreement = self.agreement()
-        if self.action == "send":
-            services.agreement_send(tenant=self.tenant, agreement_id=agreement.pk)
-        else:
-            incoming = WithdrawSerializer(data=request.data)
-            incoming.is_valid(raise_exception=True)
-            services.agreement_withdraw(
-                tenant=self.tenant,
-                agreement_id=agreement.pk,
-                reason=incoming.validated_data["reason"],
-            )
-        agreement = self.agreement()
-        return Response(AgreementSerializer(agreement, context=self.get_serializer_context()).data)
+        services.agreement_send(tenant=self.tenant, agreement_id=self.agreement().pk)
+        return Response(
+            AgreementSerializer(self.agreement(), context=self.get_serializer_context()).data
+        )
+
+
+class AgreementWithdraw(AgreementScopedMixin, APIView):
+    @extend_schema(request=WithdrawSerializer, responses={200: AgreementSerializer})
+    def post(self, request, *args, **kwargs):
+        agreement = self.agreement()  # out of reach is 404 whatever the body
+        incoming = WithdrawSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.agreement_withdraw(
+            tenant=self.tenant, agreement_id=agreement.pk, reason=incoming.validated_data["reason"]
+        )
+        return Response(
+            AgreementSerializer(self.agreement(), context=self.get_serializer_context()).data
+        )
 
 
 class AuditEntrySerializer(ModelSerializer):
@@ -269,18 +275,21 @@ class AuditEntrySerializer(ModelSerializer):
         ]
 
 
+class AuditTrailSerializer(serializers.Serializer):
+    verifies = serializers.BooleanField()
+    broken_at = serializers.IntegerField(
+        allow_null=True, help_text="The sequence number of the first entry that does not fit."
+    )
+    entries = AuditEntrySerializer(many=True)
+
+
 class AuditTrail(AgreementScopedMixin, APIView):
-    @extend_schema(responses={200: AuditEntrySerializer(many=True)})
+    @extend_schema(responses={200: AuditTrailSerializer})
     def get(self, request, *args, **kwargs):
         agreement = self.agreement()
         report = audit_verify(agreement)
         entries = AuditEntry.objects.visible_to(self.tenant.organisation).filter(
             agreement=agreement
         )
-        return Response(
-            {
-                "verifies": report.ok,
-                "broken_at": report.broken_at,
-                "entries": AuditEntrySerializer(entries, many=True).data,
-            }
-        )
+        trail = {"verifies": report.ok, "broken_at": report.broken_at, "entries": entries}
+        return Response(AuditTrailSerializer(trail).data)

@@ -236,10 +236,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two models have a "kind" choice field; name their enums apart in the schema.
+    # Two models have a "kind" and three a "status" choice field: name their enums apart.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
         "AgreementKindEnum": "agreements.models.AgreementKind",
+        "AgreementStatusEnum": "agreements.models.AgreementStatus",
+        "EventStatusEnum": "events.models.EventStatus",
+        "RegistrationStatusEnum": "events.models.RegistrationStatus",
     },
 }
 

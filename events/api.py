@@ -1,7 +1,7 @@
 """Events API: events, agenda, invitations, registrations, check-in; scoped like the pages."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,8 +22,20 @@ class SpeakerSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:30"}
+)
+class AgendaTimeField(serializers.TimeField):
+    """A wall-clock time in the event's zone, "09:30". Declared as a pattern, not as the
+    schema's "time" format, which is RFC 3339's full-time and needs an offset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
 class AgendaItemSerializer(ModelSerializer):
     speakers = SpeakerSerializer(many=True, required=False, default=list)
+    time = AgendaTimeField()
 
     class Meta:
         model = AgendaItem
@@ -107,6 +119,13 @@ class CheckInSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=100)
 
 
+class CheckInResultSerializer(RegistrationSerializer):
+    already_checked_in = serializers.BooleanField(source="already", read_only=True)
+
+    class Meta(RegistrationSerializer.Meta):
+        fields = [*RegistrationSerializer.Meta.fields, "already_checked_in"]
+
+
 class EventScopedMixin(TenantAPIMixin):
     write_role = Role.STAFF
     organiser_only = False  # for writes; reads use the visibility rule alone
@@ -185,7 +204,7 @@ class InvitationList(EventScopedMixin, APIView):
         invitations = event.invitations.select_related("organisation")
         return Response(InvitationSerializer(invitations, many=True).data)
 
-    @extend_schema(request=InviteSerializer, responses=InvitationSerializer(many=True))
+    @extend_schema(request=InviteSerializer, responses={201: InvitationSerializer(many=True)})
     def post(self, request, *args, **kwargs):
         serializer = InviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -229,7 +248,7 @@ class RegistrationList(EventScopedMixin, generics.ListCreateAPIView):
 class CheckInView(EventScopedMixin, APIView):
     organiser_only = True
 
-    @extend_schema(request=CheckInSerializer, responses=RegistrationSerializer)
+    @extend_schema(request=CheckInSerializer, responses=CheckInResultSerializer)
     def post(self, request, *args, **kwargs):
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -238,5 +257,6 @@ class CheckInView(EventScopedMixin, APIView):
             event_id=self.event(organiser_only=True).pk,
             code=serializer.validated_data["code"],
         )
-        body = RegistrationSerializer(result.registration).data
-        return Response({**body, "already_checked_in": result.already})
+        registration = result.registration
+        registration.already = result.already
+        return Response(CheckInResultSerializer(registration).data)
