@@ -11,6 +11,7 @@ table's row count as it was.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections import Counter
@@ -40,7 +41,7 @@ DATETIMES = ["0001-01-01T00:00", "9999-12-31T23:00", "2027-02-30T10:00", "2027-0
 NUMBERS = ["²", "-1", "99999999999999999999", "1e309", "NaN"]
 CHOICES = ["²", "a\x00b", "99999999999999999999", ""]
 # Every field of a form set to the same value at once.
-EVERYWHERE = ["a\x00b", "🎉", "0001-01-01", "9999-12-31T23:00", "²", "99999999999999999999"]
+EVERYWHERE = ["a\x00b", "9999-12-31T23:00", "²", "99999999999999999999"]
 # Values for JSON bodies: the strings above and the wrong types.
 JSON_VALUES = [
     None,
@@ -526,7 +527,10 @@ def _public(url: str) -> bool:
     return not url.startswith(("/o/", "/api/"))
 
 
-def test_no_input_gives_a_500_or_half_saves_a_row(capsys):
+def test_no_input_gives_a_500_or_half_saves_a_row(capsys, caplog):
+    # Thousands of 4xx are the point here; only errors (a 500's traceback) are worth a log.
+    caplog.set_level(logging.ERROR, logger="django.request")
+    caplog.set_level(logging.ERROR, logger="django.security")
     started, cpu = time.monotonic(), time.process_time()
     world = build_world()
     tally = Tally()
