@@ -8,15 +8,16 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership, Organisation, User
 from accounts.tenancy import TenantAPIMixin
+from core.api import ModelSerializer
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["slug", "kind", "name_en", "name_zh", "city", "website", "description", "sector"]
 
 
-class MyMembershipSerializer(serializers.ModelSerializer):
+class MyMembershipSerializer(ModelSerializer):
     organisation = OrganisationSerializer(read_only=True)
 
     class Meta:
@@ -24,7 +25,7 @@ class MyMembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "organisation", "role", "is_signatory", "created_at"]
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     memberships = serializers.SerializerMethodField()
 
     class Meta:
@@ -37,7 +38,7 @@ class UserSerializer(serializers.ModelSerializer):
         return MyMembershipSerializer(memberships, many=True).data
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(ModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     full_name = serializers.CharField(source="user.full_name", read_only=True)
     job_title = serializers.CharField(source="user.job_title", read_only=True)

@@ -79,3 +79,9 @@ class ChamberMemberForm(OrganisationCreateForm):
 
     class Meta(OrganisationCreateForm.Meta):
         fields = [*OrganisationCreateForm.Meta.fields]
+
+
+class ApiTokenForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("create", _("Create a new token")), ("revoke", _("Revoke"))], required=False
+    )

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import services
 from accounts.forms import (
+    ApiTokenForm,
     ChamberMemberForm,
     InvitationForm,
     MembershipForm,
@@ -247,8 +248,11 @@ class ApiTokenView(LoginRequiredMixin, TemplateView):
         return context
 
     def post(self, request):
+        form = ApiTokenForm(request.POST)
+        if not form.is_valid():
+            return redirect("api_token")
         Token.objects.filter(user=request.user).delete()
-        if request.POST.get("action") != "revoke":
+        if form.cleaned_data["action"] != "revoke":
             Token.objects.create(user=request.user)
             messages.success(request, _("A new API token was created. The old one stops working."))
         else:

@@ -15,19 +15,22 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Sector
 from accounts.tenancy import TenantAPIMixin
 from agreements import services
 from agreements.audit import audit_verify
 from agreements.models import (
     Agreement,
     AgreementKind,
+    AgreementStatus,
     AuditEntry,
     FocusArea,
     RenderStatus,
     Signature,
     SigningOrder,
 )
-from core.api import error_response
+from core.api import DateTimeField, ModelSerializer, error_response
+from core.validators import validate_date_range
 
 
 class PartySerializer(serializers.Serializer):
@@ -43,8 +46,8 @@ class VersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     sha256 = serializers.CharField()
     render_status = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    superseded_at = serializers.DateTimeField()
+    created_at = DateTimeField()
+    superseded_at = DateTimeField(allow_null=True)  # the current version has none
     pdf_url = serializers.SerializerMethodField()
 
     def get_pdf_url(self, version) -> str | None:
@@ -63,12 +66,14 @@ class VersionSerializer(serializers.Serializer):
         )
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(ModelSerializer):
     drafted_by = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     parties = PartySerializer(many=True, read_only=True)
     versions = VersionSerializer(many=True, read_only=True)
     signatures = serializers.SerializerMethodField()
     final_pdf_url = serializers.SerializerMethodField()
+    # Blank for agreements not tied to one enterprise's sector: say so in the schema.
+    sector = serializers.ChoiceField(choices=Sector.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Agreement
@@ -141,8 +146,10 @@ class DraftSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, max_length=20
     )
-    effective_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    effective_date = serializers.DateField(validators=[validate_date_range])
+    end_date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_date_range]
+    )
     term_months = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=600
     )
@@ -153,6 +160,10 @@ class DraftSerializer(serializers.Serializer):
     template_version = serializers.IntegerField(required=False, allow_null=True, default=None)
     body = serializers.CharField(required=False, allow_null=True, default=None, max_length=100_000)
     parties = DraftPartySerializer(many=True, min_length=2, max_length=20)
+
+
+class AgreementFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AgreementStatus.choices, required=False)
 
 
 class WithdrawSerializer(serializers.Serializer):
@@ -183,8 +194,14 @@ class AgreementList(AgreementScopedMixin, generics.ListAPIView):
 
     def get_queryset(self):
         agreements = self.agreements().order_by("-created_at")
-        status = self.request.query_params.get("status")
+        query = AgreementFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        status = query.validated_data.get("status")
         return agreements.filter(status=status) if status else agreements
+
+    @extend_schema(parameters=[AgreementFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=DraftSerializer, responses={201: AgreementSerializer})
     def post(self, request, *args, **kwargs):
@@ -217,31 +234,32 @@ class AgreementDetail(AgreementScopedMixin, generics.RetrieveAPIView):
         return self.agreement()
 
 
-class AgreementAction(AgreementScopedMixin, APIView):
-    """POST send | withdraw. Signing is deliberately not offered here."""
-
-    action = ""
+class AgreementSend(AgreementScopedMixin, APIView):
+    """Send a draft for signature. Signing is deliberately not offered in the API."""
 
     @extend_schema(request=None, responses={200: AgreementSerializer})
     def post(self, request, *args, **kwargs):
-        agreement = self.agreement()
-        if self.action == "send":
-            services.agreement_send(tenant=self.tenant, agreement_id=agreement.pk)
-        else:
-            incoming = WithdrawSerializer(
-                data=request.data if isinstance(request.data, dict) else {"reason": None}
-            )
-            incoming.is_valid(raise_exception=True)
-            services.agreement_withdraw(
-                tenant=self.tenant,
-                agreement_id=agreement.pk,
-                reason=incoming.validated_data["reason"],
-            )
-        agreement = self.agreement()
-        return Response(AgreementSerializer(agreement, context=self.get_serializer_context()).data)
+        services.agreement_send(tenant=self.tenant, agreement_id=self.agreement().pk)
+        return Response(
+            AgreementSerializer(self.agreement(), context=self.get_serializer_context()).data
+        )
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AgreementWithdraw(AgreementScopedMixin, APIView):
+    @extend_schema(request=WithdrawSerializer, responses={200: AgreementSerializer})
+    def post(self, request, *args, **kwargs):
+        agreement = self.agreement()  # out of reach is 404 whatever the body
+        incoming = WithdrawSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.agreement_withdraw(
+            tenant=self.tenant, agreement_id=agreement.pk, reason=incoming.validated_data["reason"]
+        )
+        return Response(
+            AgreementSerializer(self.agreement(), context=self.get_serializer_context()).data
+        )
+
+
+class AuditEntrySerializer(ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = [
@@ -257,18 +275,21 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
 
 
+class AuditTrailSerializer(serializers.Serializer):
+    verifies = serializers.BooleanField()
+    broken_at = serializers.IntegerField(
+        allow_null=True, help_text="The sequence number of the first entry that does not fit."
+    )
+    entries = AuditEntrySerializer(many=True)
+
+
 class AuditTrail(AgreementScopedMixin, APIView):
-    @extend_schema(responses={200: AuditEntrySerializer(many=True)})
+    @extend_schema(responses={200: AuditTrailSerializer})
     def get(self, request, *args, **kwargs):
         agreement = self.agreement()
         report = audit_verify(agreement)
         entries = AuditEntry.objects.visible_to(self.tenant.organisation).filter(
             agreement=agreement
         )
-        return Response(
-            {
-                "verifies": report.ok,
-                "broken_at": report.broken_at,
-                "entries": AuditEntrySerializer(entries, many=True).data,
-            }
-        )
+        trail = {"verifies": report.ok, "broken_at": report.broken_at, "entries": entries}
+        return Response(AuditTrailSerializer(trail).data)

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Sector
 from agreements.models import AgreementKind, FocusArea, SigningOrder
-from agreements.services import CONSENT_TEXT
+from agreements.services import CONSENT_TEXT, MAX_REASON
+from core.forms import DateField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 BODY_HELP = _(
@@ -42,8 +43,8 @@ class AgreementForm(forms.Form):
     sector = forms.ChoiceField(
         label=_("Sector"), choices=[("", "—"), *Sector.choices], required=False
     )
-    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
-    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
+    effective_date = DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    end_date = DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
     term_months = forms.IntegerField(
         label=_("Or a term in months"), required=False, min_value=1, max_value=600
     )
@@ -116,8 +117,8 @@ class AgreementEditForm(forms.Form):
     tags = forms.CharField(
         label=_("Tags"), required=False, help_text=_("Separated by commas."), max_length=400
     )
-    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
-    end_date = forms.DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
+    effective_date = DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    end_date = DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
     term_months = forms.IntegerField(
         label=_("Or a term in months"), required=False, min_value=1, max_value=600
     )
@@ -141,6 +142,13 @@ class AgreementEditForm(forms.Form):
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data["tags"]
         return [tag.strip() for tag in raw.replace("，", ",").split(",") if tag.strip()]
+
+
+class ReasonForm(forms.Form):
+    """Why a party declines, or the drafter withdraws or terminates; the service decides
+    whether one is needed. NUL characters and overlong text stop here."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_REASON)
 
 
 class SignForm(forms.Form):
@@ -169,7 +177,7 @@ class BulkForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("One agreement for each university and enterprise chosen."),
     )
-    effective_date = forms.DateField(label=_("Effective date"), widget=DATE_WIDGET)
+    effective_date = DateField(label=_("Effective date"), widget=DATE_WIDGET)
     term_months = forms.IntegerField(
         label=_("Term in months"), required=False, min_value=1, max_value=600, initial=36
     )

@@ -12,6 +12,7 @@ from core.files import UploadTo
 from core.i18n import in_reader_language
 from core.models import TenantModel
 from core.scopes import TenantQuerySet, scope_filter
+from core.validators import EARLIEST_DATE, LATEST_DATE, validate_date_range
 from events.models import Event
 
 
@@ -160,8 +161,10 @@ class Agreement(TenantModel):
     focus_areas = models.JSONField(_("focus areas"), default=list, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True)
-    effective_date = models.DateField(_("effective date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    effective_date = models.DateField(_("effective date"), validators=[validate_date_range])
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, validators=[validate_date_range]
+    )
     term_months = models.PositiveIntegerField(_("term in months"), null=True, blank=True)
     signing_order = models.CharField(
         _("signing order"),
@@ -208,6 +211,12 @@ class Agreement(TenantModel):
             ),
             models.CheckConstraint(
                 condition=Q(reminder_days__gte=1), name="agreement_reminder_days_positive"
+            ),
+            # core.validators' range, for writes that skip validation (admin, bulk, SQL).
+            models.CheckConstraint(
+                condition=Q(effective_date__gte=EARLIEST_DATE, effective_date__lte=LATEST_DATE)
+                & (Q(end_date__isnull=True) | Q(end_date__lte=LATEST_DATE)),
+                name="agreement_dates_in_range",
             ),
         ]
 

@@ -62,7 +62,8 @@ from core import clock
 from core.leases import Lease
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
-from core.services import email_queue, email_render_bilingual
+from core.services import email_queue, email_render_bilingual, shorten
+from core.validators import LATEST_DATE, date_in_range, date_range_message
 
 CONSENT_TEXT = (
     "I agree to sign this document electronically. I have read the exact version shown, "
@@ -289,6 +290,9 @@ def _check_fields(fields: dict[str, Any]) -> None:
     if len(tags) > 20 or any(not isinstance(t, str) or not t.strip() or len(t) > 40 for t in tags):
         errors["tags"] = _("Up to 20 tags of at most 40 characters each.")
     effective, end = fields.get("effective_date"), fields.get("end_date")
+    for name in ("effective_date", "end_date"):
+        if fields.get(name) and not date_in_range(fields[name]):
+            errors[name] = date_range_message()
     if effective and end and end <= effective:
         errors["end_date"] = _("The end date must be after the effective date.")
     if fields.get("term_months") is not None and not 1 <= fields["term_months"] <= 600:
@@ -314,6 +318,15 @@ def _end_from_term(fields: dict[str, Any]) -> None:
         year, month = effective.year + month_index // 12, month_index % 12 + 1
         day = min(effective.day, calendar.monthrange(year, month)[1])
         fields["end_date"] = date(year, month, day) - timedelta(days=1)
+        if fields["end_date"] > LATEST_DATE:
+            raise ValidationError(
+                {
+                    "term_months": _(
+                        "The term would end after %(latest)s; choose a shorter term or an end date."
+                    )
+                    % {"latest": LATEST_DATE.isoformat()}
+                }
+            )
 
 
 def _placeholder_values(agreement: Agreement, parties: Iterable[Party]) -> dict[str, str]:
@@ -1442,14 +1455,14 @@ def bulk_create(
     template_version = TemplateVersion.objects.visible_to(tenant.organisation).get(
         pk=template_version_id
     )
-    _check_fields(
-        {
-            "focus_areas": list(focus_areas),
-            "effective_date": effective_date,
-            "end_date": end_date,
-            "term_months": term_months,
-        }
-    )
+    shared = {
+        "focus_areas": list(focus_areas),
+        "effective_date": effective_date,
+        "end_date": end_date,
+        "term_months": term_months,
+    }
+    _check_fields(shared)
+    _end_from_term(shared)  # a term past the range is refused now, not pair by pair later
     kinds = dict(
         party_candidates(tenant)
         .filter(pk__in=[*university_ids, *enterprise_ids])
@@ -1552,9 +1565,10 @@ def _bulk_one(batch, tenant, organisations, university_id, enterprise_id, fields
                 tenant=tenant,
                 parties=[PartySpec(university_id), PartySpec(enterprise_id)],
                 template_version_id=batch.template_version_id,
-                title_en=f"University–Enterprise Cooperation: {enterprise.name_en} × "
-                f"{university.name_en}",
-                title_zh=f"校企合作协议：{enterprise.name_zh} × {university.name_zh}",
+                title_en=_pair_title(
+                    "University–Enterprise Cooperation: ", enterprise.name_en, university.name_en
+                ),
+                title_zh=_pair_title("校企合作协议：", enterprise.name_zh, university.name_zh),
                 kind=AgreementKind.UNIVERSITY_ENTERPRISE,
                 sector=enterprise.sector,
                 **fields,
@@ -1570,6 +1584,15 @@ def _bulk_one(batch, tenant, organisations, university_id, enterprise_id, fields
         batch.save(update_fields=["errors"])
         return 0
     return 1
+
+
+def _pair_title(prefix: str, first: str, second: str) -> str:
+    """ "<prefix><first> × <second>" within the title column (two names can be 400
+    characters): each name keeps half the room, or whatever the other leaves."""
+    room = Agreement._meta.get_field("title_en").max_length - len(prefix) - len(" × ")
+    first_room = max(room // 2, room - len(second))
+    second_room = room - min(len(first), first_room)
+    return f"{prefix}{shorten(first, first_room)} × {shorten(second, second_room)}"
 
 
 def _bulk_errors(batch: BulkBatch) -> set[str]:

@@ -23,6 +23,7 @@ from agreements.forms import (
     AgreementEditForm,
     AgreementForm,
     BulkForm,
+    ReasonForm,
     SealForm,
     SignForm,
     TemplateForm,
@@ -42,7 +43,7 @@ from agreements.models import (
     TerminationStatus,
 )
 from core.files import serve_private_file
-from core.forms import apply_validation_error
+from core.forms import ChoiceFilterForm, apply_validation_error
 from core.links import client_ip
 from events.models import Event
 
@@ -83,8 +84,8 @@ class AgreementListView(TenantMixin, TemplateView):
             .select_related("drafted_by")
             .prefetch_related("parties__organisation")
         )
-        status = self.request.GET.get("status", "")
-        if status in AgreementStatus.values:
+        status = ChoiceFilterForm(self.request.GET, choices=AgreementStatus.choices).chosen()
+        if status:
             agreements = agreements.filter(status=status)
         counts = {value: 0 for value in AgreementStatus.values}
         for value in Agreement.objects.visible_to(self.organisation).values_list(
@@ -317,7 +318,14 @@ class AgreementActionView(AgreementMixin, View):
     def post(self, request, *args, **kwargs):
         if self.action not in self.SUCCESS:
             raise Http404
-        text = str(request.POST.get("reason", ""))  # the service says what is wrong with it
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            problem = " ".join(form.errors.get("reason", []))
+            messages.error(
+                request, _("The reason could not be recorded: %(problem)s") % {"problem": problem}
+            )
+            return redirect(self.agreement_url())
+        text = form.cleaned_data["reason"]  # the service says whether one is needed
         agreement_id, ip_address = self.agreement.pk, client_ip(request)
         steps = {
             "send": lambda: services.agreement_send(tenant=self.tenant, agreement_id=agreement_id),
@@ -545,6 +553,13 @@ class SealImageView(TenantMixin, View):
         return serve_private_file(self.organisation.seal)
 
 
+def _declared_length(request) -> int:
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0  # Django reads no body then either
+
+
 class VerifyView(FormView):
     """Public: upload a final PDF and learn whether it is an executed Lastmile agreement."""
 
@@ -561,8 +576,7 @@ class VerifyView(FormView):
             )
             return self.render_to_response(context, status=429)
         # Refuse an oversized upload before reading it, by its declared length.
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.VERIFY_MAX_BYTES + 64 * 1024:
+        if _declared_length(request) > settings.VERIFY_MAX_BYTES + 64 * 1024:
             context = self.get_context_data(
                 upload_error=_("The file is too large to be a Lastmile agreement (at most 20 MB).")
             )

@@ -26,12 +26,12 @@ organisation_patterns = [
     path("agreements/<int:pk>/", agreements_api.AgreementDetail.as_view(), name="agreement-detail"),
     path(
         "agreements/<int:pk>/send/",
-        agreements_api.AgreementAction.as_view(action="send"),
+        agreements_api.AgreementSend.as_view(),
         name="agreement-send",
     ),
     path(
         "agreements/<int:pk>/withdraw/",
-        agreements_api.AgreementAction.as_view(action="withdraw"),
+        agreements_api.AgreementWithdraw.as_view(),
         name="agreement-withdraw",
     ),
     path("agreements/<int:pk>/trail/", agreements_api.AuditTrail.as_view(), name="agreement-trail"),

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,10 +31,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG")
 
+# Required when DEBUG is off, but not here: a missing key must still let `manage.py <command>
+# --help` answer on a fresh clone. Every command that does work stops at the system check
+# lastmile.E001, and the web and worker processes refuse to start (core.checks).
 SECRET_KEY = env("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for development).")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
@@ -267,10 +267,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two models have a "kind" choice field; name their enums apart in the schema.
+    # Two models have a "kind" and three a "status" choice field: name their enums apart.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
         "AgreementKindEnum": "agreements.models.AgreementKind",
+        "AgreementStatusEnum": "agreements.models.AgreementStatus",
+        "EventStatusEnum": "events.models.EventStatus",
+        "RegistrationStatusEnum": "events.models.RegistrationStatus",
     },
 }
 

@@ -1,6 +1,42 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from core.validators import validate_date_range
+
+
+class DateField(forms.DateField):
+    """A date within core.validators' range (2000-01-01 to 2100-12-31)."""
+
+    default_validators = [validate_date_range]
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time within core.validators' range."""
+
+    default_validators = [validate_date_range]
+
+
+class ChoiceFilterForm(forms.Form):
+    """?status= on a list page: one of the given choices, or nothing for all of them."""
+
+    status = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", ""), *choices]
+
+    def chosen(self) -> str:
+        return self.cleaned_data["status"] if self.is_valid() else ""
+
+
+class FormatForm(forms.Form):
+    """?format=json asks a page for the data its polling script reads."""
+
+    format = forms.ChoiceField(choices=[("json", "JSON")], required=False)
+
+    def wants_json(self) -> bool:
+        return self.is_valid() and self.cleaned_data["format"] == "json"
+
 
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError onto the form, field by field where it can."""

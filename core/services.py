@@ -20,6 +20,22 @@ logger = logging.getLogger(__name__)
 # this belongs to an attempt that died.
 CLAIM_TIMEOUT = timedelta(minutes=5)
 
+SUBJECT_MAX = Email._meta.get_field("subject").max_length
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, ending in an ellipsis when something was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _bilingual_subject(zh: str, en: str) -> str:
+    """Both languages within the subject column (two 200-character titles do not fit):
+    each keeps half of it, or whatever the other leaves."""
+    room = SUBJECT_MAX - len(" / ")
+    zh_room = max(room // 2, room - len(en))
+    en_room = room - min(len(zh), zh_room)
+    return f"{shorten(zh, zh_room)} / {shorten(en, en_room)}"
+
 
 def _render_parts(template: str, context: dict, language: str) -> tuple[str, str, str]:
     with translation.override(language):
@@ -52,7 +68,7 @@ def email_render_bilingual(
     en_subject, en_body, en_html = _render_parts(template, context, "en")
     return _message(
         to,
-        f"{zh_subject} / {en_subject}",
+        _bilingual_subject(zh_subject, en_subject),
         f"{zh_body}\n\n————————\n\n{en_body}",
         [zh_html, en_html],
         "zh-hans",
@@ -123,7 +139,7 @@ def email_queue(
     ]
     email = Email.objects.create(
         to=list(message.to),
-        subject=message.subject,
+        subject=shorten(message.subject, SUBJECT_MAX),
         body=message.body,
         html=html,
         attachments=attachments,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +17,37 @@ from PIL import Image, UnidentifiedImageError
 
 # MPO is how Pillow names the JPEG of many phone cameras (a JPEG with a preview inside).
 ALLOWED_IMAGE_FORMATS = {"PNG", "JPEG", "MPO", "WEBP", "GIF"}
+
+# The one range for the dates people enter (event times, agreement dates), held by the
+# forms, the serializers and the database's CheckConstraints alike. Wide enough for any
+# real plan; far from year 1 and 9999, where converting between time zones overflows,
+# and from the years before 1901, when zones had offsets such as +08:05:43.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+# The same range as instants: from the first moment of EARLIEST_DATE (UTC) up to, not
+# including, the day after LATEST_DATE.
+EARLIEST_INSTANT = datetime.combine(EARLIEST_DATE, time.min, UTC)
+END_INSTANT = datetime.combine(LATEST_DATE + timedelta(days=1), time.min, UTC)
+
+
+def date_in_range(value: date | datetime) -> bool:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return EARLIEST_INSTANT.replace(tzinfo=None) <= value < END_INSTANT.replace(tzinfo=None)
+        return EARLIEST_INSTANT <= value < END_INSTANT
+    return EARLIEST_DATE <= value <= LATEST_DATE
+
+
+def date_range_message() -> str:
+    return _("Enter a date between %(earliest)s and %(latest)s.") % {
+        "earliest": EARLIEST_DATE.isoformat(),
+        "latest": LATEST_DATE.isoformat(),
+    }
+
+
+def validate_date_range(value: date | datetime | None) -> None:
+    if value is not None and not date_in_range(value):
+        raise ValidationError(date_range_message(), code="date_out_of_range")
 
 
 @dataclass(frozen=True)
@@ -109,3 +143,18 @@ def validate_photo(file: UploadedFile) -> None:
     if getattr(file, "_committed", False):
         return
     validate_image_upload(file, limits=PHOTO)
+
+
+@cache
+def timezone_names() -> frozenset[str]:
+    """The IANA zones (Area/Location, and UTC) this machine's tzdata knows. Read at run
+    time and never stored in a migration: another machine's tzdata must not make one."""
+    return frozenset(name for name in available_timezones() if "/" in name or name == "UTC")
+
+
+def validate_timezone(value: str) -> None:
+    if value not in timezone_names():
+        raise ValidationError(
+            _("Choose a time zone from the list, for example Asia/Shanghai."),
+            code="invalid_timezone",
+        )

@@ -1,13 +1,14 @@
 """Events API: events, agenda, invitations, registrations, check-in; scoped like the pages."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation, Role
 from accounts.tenancy import TenantAPIMixin
+from core.api import ModelSerializer
 from events import services
 from events.models import AgendaItem, Event, EventInvitation, Registration
 from events.registrations import registration_check_in, registration_create
@@ -21,15 +22,27 @@ class SpeakerSerializer(serializers.Serializer):
     )
 
 
-class AgendaItemSerializer(serializers.ModelSerializer):
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:30"}
+)
+class AgendaTimeField(serializers.TimeField):
+    """A wall-clock time in the event's zone, "09:30". Declared as a pattern, not as the
+    schema's "time" format, which is RFC 3339's full-time and needs an offset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
+class AgendaItemSerializer(ModelSerializer):
     speakers = SpeakerSerializer(many=True, required=False, default=list)
+    time = AgendaTimeField()
 
     class Meta:
         model = AgendaItem
         fields = ["time", "title_en", "title_zh", "speakers"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     organiser = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     host = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organisation.objects.none(), required=False, allow_null=True
@@ -68,7 +81,7 @@ class EventSerializer(serializers.ModelSerializer):
             self.fields["host"].queryset = services.invitable_organisations(tenant)
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -82,7 +95,7 @@ class InviteSerializer(serializers.Serializer):
     )
 
 
-class RegistrationSerializer(serializers.ModelSerializer):
+class RegistrationSerializer(ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -104,6 +117,13 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 class CheckInSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=100)
+
+
+class CheckInResultSerializer(RegistrationSerializer):
+    already_checked_in = serializers.BooleanField(source="already", read_only=True)
+
+    class Meta(RegistrationSerializer.Meta):
+        fields = [*RegistrationSerializer.Meta.fields, "already_checked_in"]
 
 
 class EventScopedMixin(TenantAPIMixin):
@@ -184,7 +204,7 @@ class InvitationList(EventScopedMixin, APIView):
         invitations = event.invitations.select_related("organisation")
         return Response(InvitationSerializer(invitations, many=True).data)
 
-    @extend_schema(request=InviteSerializer, responses=InvitationSerializer(many=True))
+    @extend_schema(request=InviteSerializer, responses={201: InvitationSerializer(many=True)})
     def post(self, request, *args, **kwargs):
         serializer = InviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -228,7 +248,7 @@ class RegistrationList(EventScopedMixin, generics.ListCreateAPIView):
 class CheckInView(EventScopedMixin, APIView):
     organiser_only = True
 
-    @extend_schema(request=CheckInSerializer, responses=RegistrationSerializer)
+    @extend_schema(request=CheckInSerializer, responses=CheckInResultSerializer)
     def post(self, request, *args, **kwargs):
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -237,5 +257,6 @@ class CheckInView(EventScopedMixin, APIView):
             event_id=self.event(organiser_only=True).pk,
             code=serializer.validated_data["code"],
         )
-        body = RegistrationSerializer(result.registration).data
-        return Response({**body, "already_checked_in": result.already})
+        registration = result.registration
+        registration.already = result.already
+        return Response(CheckInResultSerializer(registration).data)

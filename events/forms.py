@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, Sector
-from events.models import TIMEZONE_CHOICES, AgendaItem, Event, EventPhoto, Registration
+from core.forms import DateTimeField
+from core.validators import date_in_range, timezone_names, validate_date_range
+from events.models import AgendaItem, Event, EventPhoto, Registration
 
 COMMON_TIMEZONES = (
     "Asia/Shanghai",
@@ -27,8 +32,52 @@ COMMON_TIMEZONES = (
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def timezone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Where our users' events happen first; every other zone of this machine's tzdata after."""
+    others = sorted(timezone_names())
+    return [
+        (_("Common"), [(zone, zone) for zone in COMMON_TIMEZONES]),
+        (_("All time zones"), [(zone, zone) for zone in others if zone not in COMMON_TIMEZONES]),
+    ]
+
+
+class TimezoneSelect(forms.Select):
+    """Some 600 options, written out directly rather than through a template per option
+    (which took longer than the rest of the event form together)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**self.build_attrs(self.attrs, attrs), "name": name}
+        selected = value[0] if isinstance(value, list | tuple) and value else value
+        groups = format_html_join(
+            "",
+            '<optgroup label="{}">{}</optgroup>',
+            (
+                (
+                    label,
+                    format_html_join(
+                        "",
+                        '<option value="{}"{}>{}</option>',
+                        (
+                            (zone, " selected" if zone == selected else "", text)
+                            for zone, text in options
+                        ),
+                    ),
+                )
+                for label, options in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(attrs), groups)
+
+
 class EventForm(forms.ModelForm):
     """Times are entered as wall-clock time in the event's own time zone."""
+
+    timezone = forms.ChoiceField(
+        label=_("time zone"),
+        choices=timezone_choices,
+        initial="Asia/Shanghai",
+        widget=TimezoneSelect,
+    )
 
     class Meta:
         model = Event
@@ -54,6 +103,11 @@ class EventForm(forms.ModelForm):
             "description_en": forms.Textarea(attrs={"rows": 4}),
             "description_zh": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {
+            "starts_at": DateTimeField,
+            "ends_at": DateTimeField,
+            "registration_deadline": DateTimeField,
+        }
         help_texts = {
             "starts_at": _("In the event's time zone."),
             "registration_deadline": _("Leave empty to close registration when the event starts."),
@@ -72,12 +126,6 @@ class EventForm(forms.ModelForm):
             MinValueValidator(1),
         ]
         capacity.widget.attrs["min"] = 1
-        # Where our users' events happen first; every other zone after.
-        common = [(zone, zone) for zone in COMMON_TIMEZONES]
-        self.fields["timezone"].choices = [
-            (_("Common"), common),
-            (_("All time zones"), [c for c in TIMEZONE_CHOICES if c[0] not in COMMON_TIMEZONES]),
-        ]
         if self.instance.pk:
             tz = self.instance.tz
             for name in ("starts_at", "ends_at", "registration_deadline"):
@@ -91,9 +139,15 @@ class EventForm(forms.ModelForm):
         for name in ("starts_at", "ends_at", "registration_deadline"):
             value: datetime | None = cleaned.get(name)
             if value is not None:
-                # The form parsed the input in the site's zone; re-read it in the event's.
+                # The form parsed the input in the site's zone; re-read it in the event's
+                # (and check the range again: a late evening in Honolulu is the next day).
                 naive = timezone.localtime(value).replace(tzinfo=None)
                 cleaned[name] = naive.replace(tzinfo=tz)
+                if not date_in_range(cleaned[name]):
+                    try:
+                        validate_date_range(cleaned.pop(name))
+                    except ValidationError as error:
+                        self.add_error(name, error)
         start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
         if start and end and end <= start:
             self.add_error("ends_at", _("The end must be after the start."))
@@ -141,8 +195,10 @@ class AgendaItemForm(forms.ModelForm):
         pass
 
 
+# absolute_max: a forged TOTAL_FORMS builds (and shows again) at most this many forms,
+# not Django's default of max_num + 1000.
 AgendaFormSet = forms.formset_factory(
-    AgendaItemForm, extra=2, can_delete=True, max_num=60, validate_max=True
+    AgendaItemForm, extra=2, can_delete=True, max_num=60, absolute_max=60, validate_max=True
 )
 
 
@@ -157,6 +213,28 @@ class InviteFilterForm(forms.Form):
         label=_("Sector"), required=False, choices=[("", _("All sectors")), *Sector.choices]
     )
     members_only = forms.BooleanField(label=_("Chamber members only"), required=False)
+
+    def query(self) -> str:
+        """The valid filters as a query string ("?kind=..."), to come back to them."""
+        data = getattr(self, "cleaned_data", {})
+        params = {name: data[name] for name in ("kind", "sector") if data.get(name)}
+        if data.get("members_only"):
+            params["members_only"] = "on"
+        return f"?{urlencode(params)}" if params else ""
+
+
+class InviteForm(InviteFilterForm):
+    """The invite buttons: everyone the filters show, or the ticked organisations."""
+
+    scope = forms.ChoiceField(
+        choices=[("selected", _("Invite selected")), ("all", _("Invite all shown"))],
+        required=False,
+    )
+    organisation = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.pk, o.display_name) for o in organisations]
 
 
 class RegistrationForm(forms.ModelForm):
@@ -214,5 +292,21 @@ class CheckInForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=100)
 
 
+class CheckInSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, email or organisation"), max_length=100, required=False)
+
+    def query(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
+class FollowUpPartForm(forms.Form):
+    """Which of the follow-up page's two forms was sent."""
+
+    form = forms.ChoiceField(choices=[("minutes", "minutes"), ("photo", "photo")], required=False)
+
+
 class CertificateLookupForm(forms.Form):
     code = forms.CharField(label=_("Certificate code"), max_length=20)
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].upper()

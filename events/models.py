@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -18,9 +18,13 @@ from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language
 from core.models import TenantModel
 from core.scopes import TenantQuerySet, scope_filter
-from core.validators import validate_photo
-
-TIMEZONE_CHOICES = sorted((name, name) for name in available_timezones() if "/" in name)
+from core.validators import (
+    EARLIEST_INSTANT,
+    END_INSTANT,
+    validate_date_range,
+    validate_photo,
+    validate_timezone,
+)
 
 
 class EventStatus(models.TextChoices):
@@ -59,16 +63,19 @@ class Event(TenantModel):
     title_zh = models.CharField(_("title in Chinese"), max_length=200)
     description_en = models.TextField(_("description in English"), max_length=5000, blank=True)
     description_zh = models.TextField(_("description in Chinese"), max_length=5000, blank=True)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
+    starts_at = models.DateTimeField(_("starts"), validators=[validate_date_range])
+    ends_at = models.DateTimeField(_("ends"), validators=[validate_date_range])
+    # Validated against this machine's tzdata, not stored as choices (see validate_timezone).
     timezone = models.CharField(
-        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="Asia/Shanghai"
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
     )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     chairperson = models.CharField(_("chairperson"), max_length=150, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"))
-    registration_deadline = models.DateTimeField(_("registration deadline"), null=True, blank=True)
+    registration_deadline = models.DateTimeField(
+        _("registration deadline"), null=True, blank=True, validators=[validate_date_range]
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=EventStatus.choices, default=EventStatus.DRAFT
     )
@@ -90,6 +97,19 @@ class Event(TenantModel):
                 condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="event_capacity_positive"),
+            # core.validators' range, for writes that skip validation (admin, bulk, SQL).
+            models.CheckConstraint(
+                condition=Q(starts_at__gte=EARLIEST_INSTANT, ends_at__lt=END_INSTANT),
+                name="event_times_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_deadline__isnull=True)
+                | Q(
+                    registration_deadline__gte=EARLIEST_INSTANT,
+                    registration_deadline__lt=END_INSTANT,
+                ),
+                name="event_registration_deadline_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

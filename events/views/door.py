@@ -1,5 +1,7 @@
 """At the door: check-in by QR code or name, walk-ins; and the exports staff print."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -11,9 +13,9 @@ from django.views.generic import TemplateView, View
 
 from accounts.models import Organisation, Role
 from core.files import serve_private_file
-from core.forms import apply_validation_error
+from core.forms import FormatForm, apply_validation_error
 from events.exports import attendees_csv, badge_export_request
-from events.forms import CheckInForm, WalkInForm
+from events.forms import CheckInForm, CheckInSearchForm, WalkInForm
 from events.models import (
     BadgeExport,
     EventStatus,
@@ -43,7 +45,7 @@ class CheckInView(EventMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.get("q", "").replace("\x00", "").strip()[:100]
+        query = CheckInSearchForm(self.request.GET).query()
         confirmed = self.event.registrations.filter(status=RegistrationStatus.CONFIRMED)
         if query:
             matches = (
@@ -111,8 +113,8 @@ class CheckInView(EventMixin, TemplateView):
 
 
 def _keep_query(request) -> str:
-    query = request.POST.get("q", "").strip()
-    return f"?q={query}" if query else ""
+    query = CheckInSearchForm(request.POST).query()
+    return f"?{urlencode({'q': query})}" if query else ""
 
 
 class WalkInView(CheckInView):
@@ -188,7 +190,7 @@ class BadgeExportView(BadgeExportMixin, TemplateView):
     template_name = "events/badge_export.html"
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "json":
+        if FormatForm(request.GET).wants_json():
             export = self.export
             return JsonResponse(
                 {

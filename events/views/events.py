@@ -20,7 +20,9 @@ from events.forms import (
     AgendaFormSet,
     CancelForm,
     EventForm,
+    FollowUpPartForm,
     InviteFilterForm,
+    InviteForm,
     MinutesForm,
     PhotoForm,
 )
@@ -254,19 +256,23 @@ class InviteView(EventMixin, TemplateView):
             invitations=invitations,
             # Invitations the table does not show (filtered out or no longer in the network).
             other_invitations=[inv for inv in invitations if inv.organisation_id not in shown],
-            query=self.request.GET.urlencode(),
         )
         return context
 
     def post(self, request, *args, **kwargs):
-        if request.POST.get("scope") == "all":
-            form = InviteFilterForm(request.POST)
+        form = InviteForm(request.POST, organisations=services.invitable_organisations(self.tenant))
+        valid = form.is_valid()
+        back = self.event_url("event_invite") + form.query()  # with the filters in use
+        if not valid:
+            messages.error(request, _("Choose organisations from the list to invite."))
+            return redirect(back)
+        if form.cleaned_data["scope"] == "all":
             ids = list(self.candidates(form).values_list("pk", flat=True))
         else:
-            ids = [int(pk) for pk in request.POST.getlist("organisation") if pk.isdigit()]
+            ids = form.cleaned_data["organisation"]
         if not ids:
             messages.error(request, _("Tick at least one organisation to invite."))
-            return redirect(f"{self.event_url('event_invite')}?{request.POST.get('query', '')}")
+            return redirect(back)
         try:
             created = services.event_invite(
                 tenant=self.tenant, event_id=self.event.pk, organisation_ids=ids
@@ -333,7 +339,8 @@ class FollowUpView(EventMixin, TemplateView):
         self.tenant.require(Role.STAFF)
         if not self.is_organiser:
             raise Http404
-        if "image" in request.FILES or request.POST.get("form") == "photo":
+        part = FollowUpPartForm(request.POST)
+        if part.is_valid() and part.cleaned_data["form"] == "photo":
             return self._photo(request)
         form = MinutesForm(request.POST)
         if form.is_valid():

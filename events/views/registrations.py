@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from core.forms import apply_validation_error
+from core.forms import ChoiceFilterForm, apply_validation_error
 from events.forms import CertificateLookupForm, RegistrationForm
 from events.models import Registration, RegistrationStatus
 from events.pdf import certificate_pdf
@@ -71,8 +71,8 @@ class RegistrationListView(EventMixin, TemplateView):
             .select_related("organisation")
             .order_by("status", "organisation__name_en", "full_name")
         )
-        status = self.request.GET.get("status", "")
-        if status in RegistrationStatus.values:
+        status = ChoiceFilterForm(self.request.GET, choices=RegistrationStatus.choices).chosen()
+        if status:
             registrations = registrations.filter(status=status)
         context.update(
             registrations=registrations, status=status, statuses=RegistrationStatus.choices
@@ -137,14 +137,13 @@ class CertificateVerifyView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        raw = self.kwargs.get("code") or self.request.GET.get("code") or ""
-        code = raw.replace("\x00", "").strip().upper()[:20]
-        form = CertificateLookupForm({"code": code} if code else None)
+        code = self.kwargs.get("code")
+        form = CertificateLookupForm({"code": code} if code else self.request.GET or None)
         context["form"] = form
-        if code and form.is_valid():
+        if form.is_valid():
             context["checked"] = True
             context["certificate"] = (
-                Registration.objects.by_certificate_code(code)
+                Registration.objects.by_certificate_code(form.cleaned_data["code"])
                 .filter(checked_in_at__isnull=False)
                 .select_related("event", "organisation", "event__organiser")
                 .first()

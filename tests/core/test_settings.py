@@ -63,3 +63,51 @@ def test_production_without_a_secret_key_refuses_to_start():
 def test_embedded_defaults_need_nothing_set():
     result = _manage("check", DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+def _our_commands() -> list[str]:
+    apps = ("core", "accounts", "partnerships", "events", "agreements")
+    return sorted(
+        path.stem
+        for app in apps
+        for path in (ROOT / app / "management" / "commands").glob("*.py")
+        if not path.stem.startswith("_")
+    )
+
+
+def test_every_command_shows_its_help_on_a_fresh_clone():
+    """No DJANGO_SECRET_KEY, no DJANGO_DEBUG: --help must still answer."""
+    assert "signing_key" in _our_commands()
+    for command in _our_commands():
+        result = _manage(command, "--help")
+        assert result.returncode == 0, f"{command}: {result.stderr}"
+        assert "usage:" in result.stdout, command
+    listing = _manage("help")
+    assert listing.returncode == 0, listing.stderr
+    assert "signing_key" in listing.stdout
+
+
+def test_the_web_process_refuses_to_start_without_a_secret_key():
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Set DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_the_worker_and_beat_refuse_to_start_without_a_secret_key(settings):
+    """Connected to Celery's worker_init and beat_init."""
+    import pytest
+
+    from config.celery import _refuse_to_start_without_a_secret_key as on_start
+
+    on_start()  # the tests' key is set
+    settings.SECRET_KEY = ""
+    with pytest.raises(SystemExit, match="Set DJANGO_SECRET_KEY"):
+        on_start()
