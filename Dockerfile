@@ -26,7 +26,8 @@ COPY . .
 # Collected with DEBUG off, as it runs: the manifest storage writes staticfiles.json.
 RUN DJANGO_DEBUG=1 python manage.py compilemessages --ignore=.venv \
     && DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
-    && mkdir -p /app/media && chown -R lastmile:lastmile /app/media
+    && mkdir -p /app/media /app/var/checkpoints \
+    && chown -R lastmile:lastmile /app/media /app/var
 
 USER lastmile
 EXPOSE 8000

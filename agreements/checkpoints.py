@@ -3,9 +3,12 @@
 A hash chain shows a changed entry only to someone who cannot recompute the hashes, and
 anyone with write access to the database can. So the heads are also signed with a key
 the database does not hold (the PAdES pair, core.pades): at each completion (the head
-printed on the executed PDF's certificate, which the same key signs) and once a day for
-every chain that moved. `anchors_check` reports a chain whose anchored entries changed
-(rewritten) or are gone (head moved back), and checkpoints that are forged or missing.
+printed on the executed PDF's certificate, which the same key signs) and once a day, for
+every chain that moved (made even when none did, so that a missing day shows). Each one's
+digest also goes to the checkpoint log outside the database (agreements.checkpoint_log).
+`anchors_check` reports a chain whose anchored entries changed (rewritten) or are gone
+(head moved back), checkpoints that are forged, missing from their daily sequence or
+from the database while the log has them, and a day without a daily checkpoint.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from agreements.audit import GENESIS, audit_verify
+from agreements.checkpoint_log import log_append, log_compare, log_path
 from agreements.models import (
     Agreement,
     AuditAction,
@@ -33,8 +39,9 @@ from core.pades import platform_sign, platform_verify
 
 logger = logging.getLogger(__name__)
 
-# Beat makes one a day; older than this, the check warns that recent changes float free.
-STALE_AFTER = timedelta(days=2)
+# Beat makes one a day, whether or not anything moved; a last daily checkpoint older than
+# this (a day and some slack for a busy queue) is a problem: it may not be the last one.
+MAX_AGE = timedelta(hours=26)
 
 Head = tuple[int, str]  # (sequence, entry hash)
 
@@ -52,7 +59,7 @@ def _payload(kind: str, created_at: datetime, previous: str | None, heads: list)
 def _signed(kind: str, heads: list, *, now: datetime, previous: str | None = None):
     payload = _payload(kind, now, previous, heads)
     signature, certificate = platform_sign(payload)
-    return AuditCheckpoint.objects.create(
+    checkpoint = AuditCheckpoint.objects.create(
         kind=kind,
         created_at=now,
         previous=previous,
@@ -61,6 +68,10 @@ def _signed(kind: str, heads: list, *, now: datetime, previous: str | None = Non
         signature=signature,
         certificate=certificate,
     )
+    # Out of the database's reach too, once it exists for good (a rolled-back render's
+    # checkpoint is not logged: it would be reported as deleted).
+    transaction.on_commit(partial(log_append, checkpoint))
+    return checkpoint
 
 
 def checkpoint_is_genuine(checkpoint: AuditCheckpoint) -> bool:
@@ -113,7 +124,8 @@ def _anchor_problem(hashes: dict[int, str], anchors) -> str:
 
 
 def audit_checkpoint(*, now: datetime | None = None) -> AuditCheckpoint:
-    """Sign every chain head that moved since it was last anchored (beat, daily).
+    """Sign every chain head that moved since it was last anchored (beat, daily): a
+    checkpoint every day, with no heads if nothing moved, each naming the one before.
 
     A chain that does not verify, or no longer contains what an earlier checkpoint
     signed, is not anchored again (that would vouch for the rewrite): it is logged, and
@@ -145,12 +157,7 @@ def audit_checkpoint(*, now: datetime | None = None) -> AuditCheckpoint:
             .first()
         )
         # Unique: two runs at once cannot both follow the same checkpoint.
-        checkpoint = _signed(CheckpointKind.DAILY, heads, now=now, previous=previous or GENESIS)
-    # In the log too, out of the database's reach: a digest to compare with later.
-    logger.info(
-        "Audit checkpoint %s: %s heads, digest %s", checkpoint.pk, len(heads), checkpoint.digest
-    )
-    return checkpoint
+        return _signed(CheckpointKind.DAILY, heads, now=now, previous=previous or GENESIS)
 
 
 @dataclass
@@ -158,36 +165,45 @@ class AnchorReport:
     problems: list[str] = field(default_factory=list)  # each makes the check fail
     warnings: list[str] = field(default_factory=list)
     checkpoints: int = 0
+    logged: int = 0  # checkpoints found in the checkpoint log
 
 
-def anchors_check(*, now: datetime | None = None) -> AnchorReport:
-    """Every checkpoint genuine and in sequence; every chain still holding what they
-    signed; every executed PDF's signed record present; the last daily one recent."""
+def anchors_check(
+    *,
+    now: datetime | None = None,
+    expect_digest: str | None = None,
+    accept_missing_days: Iterable[date] = (),
+) -> AnchorReport:
+    """Every checkpoint genuine and in sequence, one a day up to the last 26 hours, and
+    each one in the checkpoint log still in the database; every chain still holding what
+    they signed; every executed PDF's signed record present. `expect_digest`: a
+    checkpoint's digest known from elsewhere (the log as shipped), which must be there;
+    `accept_missing_days`: days the operator knows no checkpoint was made (beat down)."""
+    now = now or timezone.now()
     report = AnchorReport()
-    anchors, completions, last_daily = _checkpoints_check(report)
+    checkpoints = list(AuditCheckpoint.objects.order_by("pk"))
+    report.checkpoints = len(checkpoints)
+    anchors, completions, dailies = _checkpoints_check(report, checkpoints)
     _chains_check(report, anchors, completions)
-    if report.checkpoints == 0:
-        report.warnings.append(
-            "No signed checkpoint yet: the chains are checked only against themselves."
-        )
-    elif last_daily is None:
-        report.warnings.append("No daily checkpoint yet: is celery beat running?")
-    elif (now or timezone.now()) - last_daily.created_at > STALE_AFTER:
-        report.warnings.append(
-            f"The last daily checkpoint is from {_when(last_daily)}: is celery beat running? "
-            "Changes since then are not anchored."
-        )
+    _days_check(report, dailies, now=now, accepted=set(accept_missing_days))
+    problems, warnings, logged = log_compare(checkpoints)
+    report.problems += problems
+    report.warnings += warnings
+    report.logged = len(logged)
+    if expect_digest:
+        signed = completions | {checkpoint.digest for checkpoint in dailies}
+        _expected_check(report, expect_digest.lower(), signed, logged)
     return report
 
 
-def _checkpoints_check(report: AnchorReport):
+def _checkpoints_check(report: AnchorReport, checkpoints: list[AuditCheckpoint]):
     """The genuine checkpoints' anchors by agreement, the completions' digests and the
-    last daily checkpoint; a forged checkpoint, or a gap among the daily ones, reported."""
+    daily checkpoints in order; a forged checkpoint, or a gap among the daily ones, reported."""
     anchors: dict[int, list] = defaultdict(list)
     completions: set[str] = set()
-    previous, last_daily = GENESIS, None
-    for checkpoint in AuditCheckpoint.objects.order_by("pk"):
-        report.checkpoints += 1
+    dailies: list[AuditCheckpoint] = []
+    previous = GENESIS
+    for checkpoint in checkpoints:
         label = f"checkpoint {checkpoint.pk} ({checkpoint.kind}, {_when(checkpoint)})"
         if not checkpoint_is_genuine(checkpoint):
             report.problems.append(
@@ -198,12 +214,66 @@ def _checkpoints_check(report: AnchorReport):
         if checkpoint.kind == CheckpointKind.DAILY:
             if checkpoint.previous != previous:
                 report.problems.append(f"{label}: the daily checkpoint before it is missing")
-            previous, last_daily = checkpoint.digest, checkpoint
+            previous = checkpoint.digest
+            dailies.append(checkpoint)
         else:
             completions.add(checkpoint.digest)
         for agreement_id, sequence, entry_hash in checkpoint.heads:
             anchors[agreement_id].append((sequence, entry_hash, checkpoint))
-    return anchors, completions, last_daily
+    return anchors, completions, dailies
+
+
+def _days_check(report: AnchorReport, dailies: list, *, now: datetime, accepted: set[date]):
+    """A daily checkpoint on every day (UTC) since the first, and one in the last 26 hours;
+    none at all while an agreement is older than that. A missing day is a problem: whatever
+    changed then was anchored late, or (the last days) not at all."""
+    if not dailies:
+        if Agreement.objects.filter(created_at__lt=now - MAX_AGE).exists():
+            report.problems.append(
+                "No daily checkpoint, though agreements older than a day exist: nothing "
+                "anchors their chains (is celery beat running audit_checkpoint_task?)"
+            )
+        elif report.checkpoints == 0:
+            report.warnings.append(
+                "No signed checkpoint yet: the chains are checked only against themselves."
+            )
+        return
+    days = {checkpoint.created_at.astimezone(UTC).date() for checkpoint in dailies}
+    day, last = min(days), max(days)
+    missing = []
+    while day < last:
+        if day not in days and day not in accepted:
+            missing.append(day)
+        day += timedelta(days=1)
+    if missing:
+        report.problems.append(
+            f"No daily checkpoint on {', '.join(map(str, missing))} (UTC): was celery beat "
+            "stopped? Changes on those days were anchored late. If so, accept each such day "
+            "with --accept-missing-day."
+        )
+    latest = dailies[-1]
+    if now - latest.created_at > MAX_AGE:
+        report.problems.append(
+            f"The last daily checkpoint is from {_when(latest)}, over "
+            f"{MAX_AGE.total_seconds() / 3600:.0f} hours ago: is celery beat running? "
+            "Changes since then are not anchored, and newer checkpoints may have been deleted."
+        )
+
+
+def _expected_check(report, digest: str, signed: set[str], logged: set[str]) -> None:
+    """The checkpoint the operator knows of must be in the database, signed, and in the
+    log (a log that lost it was cut back or replaced)."""
+    if digest not in signed:
+        report.problems.append(
+            f"The expected checkpoint {digest[:16]}… is not among the database's signed "
+            "checkpoints: it and the ones after it were deleted (with what they signed), "
+            "or the digest is another installation's."
+        )
+    if digest not in logged:
+        report.problems.append(
+            f"The expected checkpoint {digest[:16]}… is not in the checkpoint log "
+            f"{log_path()}: the log was cut back or replaced."
+        )
 
 
 def _chains_check(report: AnchorReport, anchors: dict[int, list], completions: set[str]):

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -166,10 +167,12 @@ CELERY_BEAT_SCHEDULE = {
     "event-work-redeliver": {"task": "events.tasks.event_work_redeliver_task", "schedule": 600.0},
     # Hourly: statuses follow the calendar soon after midnight; reminders stay once a day.
     "agreements-daily": {"task": "agreements.tasks.agreements_daily_task", "schedule": 3600.0},
-    # The audit chains' heads, signed with the platform's key (agreements.checkpoints).
+    # The audit chains' heads, signed with the platform's key (agreements.checkpoints),
+    # at a fixed time each day: an interval would restart with each beat restart (its
+    # schedule file is not kept), and a day without one is reported as a problem.
     "audit-checkpoint": {
         "task": "agreements.tasks.audit_checkpoint_task",
-        "schedule": 24 * 3600.0,
+        "schedule": crontab(minute=10, hour=0),
     },
     "agreement-work-redeliver": {
         "task": "agreements.tasks.agreement_work_redeliver_task",
@@ -346,6 +349,12 @@ LASTMILE_SIGNING_DIR = env("LASTMILE_SIGNING_DIR", str(BASE_DIR / "var" / "signi
 # Generating that development pair is allowed only in development (and tests): in
 # production every process must sign with the one configured key.
 LASTMILE_SIGNING_DEV_KEY = env_bool("LASTMILE_SIGNING_DEV_KEY", DEBUG)
+# Every audit checkpoint's digest is appended here too (agreements.checkpoint_log), for
+# verify_audit_chains to compare with the database: put it, or ship it, out of the reach
+# of whoever can write to the database.
+LASTMILE_CHECKPOINT_LOG = env(
+    "LASTMILE_CHECKPOINT_LOG", str(BASE_DIR / "var" / "audit-checkpoints.jsonl")
+)
 VERIFY_MAX_BYTES = 20 * 1024 * 1024
 VERIFY_RATE_PER_10_MIN = 60
 FORMAT_MODULE_PATH = ["config.formats"]

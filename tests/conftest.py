@@ -49,10 +49,12 @@ def _test_body_reads_across_tenants():
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path, _signing_dir):
     """Tasks run in-process unless a test asks for a real worker; caches start empty;
-    uploads and generated files go to a temporary folder, never the working tree."""
+    uploads, generated files and the checkpoint log go to a temporary folder, never the
+    working tree."""
     current_app.conf.task_always_eager = True
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LASTMILE_SIGNING_DIR = str(_signing_dir)
+    settings.LASTMILE_CHECKPOINT_LOG = str(tmp_path / "audit-checkpoints.jsonl")
     settings.LASTMILE_BASE_URL = "http://testserver"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()

@@ -74,6 +74,7 @@ def worker(settings, tmp_path):
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "LASTMILE_SIGNING_DIR": settings.LASTMILE_SIGNING_DIR,
+        "LASTMILE_CHECKPOINT_LOG": settings.LASTMILE_CHECKPOINT_LOG,
         "LASTMILE_RENDER_LEASE_SECONDS": str(LEASE),
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
