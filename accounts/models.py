@@ -10,9 +10,9 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language, reading_chinese
 from core.models import TenantModel
@@ -266,7 +266,7 @@ def _invitation_token() -> str:
 
 
 def _invitation_expiry():
-    return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+    return clock.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
 
 
 class InvitationQuerySet(TenantQuerySet):
@@ -283,7 +283,7 @@ class InvitationQuerySet(TenantQuerySet):
 
     def pending(self) -> InvitationQuerySet:
         return self.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=clock.now()
         )
 
 
@@ -322,7 +322,7 @@ class Invitation(TenantModel):
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
+        return self.expires_at <= clock.now()
 
     @property
     def status(self) -> str:

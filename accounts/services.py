@@ -22,6 +22,7 @@ from accounts.models import (
     User,
 )
 from accounts.tenancy import Tenant, tenant_for_task
+from core import clock
 from core.links import absolute_url
 from core.outbox import outbox_enqueue
 from core.services import email_queue, email_render
@@ -163,7 +164,7 @@ def invitation_create(
         )
     # A new invitation replaces any pending one for the same address.
     Invitation.objects.visible_to(tenant.organisation).pending().filter(email__iexact=email).update(
-        revoked_at=timezone.now()
+        revoked_at=clock.now()
     )
     invitation = Invitation(
         organisation=tenant.organisation,
@@ -205,14 +206,14 @@ def invitation_send(*, invitation_id: int) -> bool:
             },
         )
         email_queue(message=message)  # the email row is sent (and re-sent) by the outbox
-        invitation.sent_at = timezone.now()
+        invitation.sent_at = clock.now()
         invitation.save(update_fields=["sent_at"])
     return True
 
 
 def invitation_redeliver(*, older_than_minutes: int = 15) -> int:
     """Queue again invitations whose task was lost after dispatch (sent_at still empty)."""
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    cutoff = clock.now() - timedelta(minutes=older_than_minutes)
     stale = list(
         Invitation.objects.across_tenants("a beat scan for lost sends in every organisation")
         .pending()
@@ -233,7 +234,7 @@ def invitation_revoke(*, tenant: Tenant, invitation_id: int) -> Invitation:
     )
     if invitation.status != "pending":
         raise ValidationError(_("Only a pending invitation can be revoked."))
-    invitation.revoked_at = timezone.now()
+    invitation.revoked_at = clock.now()
     invitation.save(update_fields=["revoked_at"])
     return invitation
 
@@ -280,7 +281,7 @@ def invitation_accept(*, user: User, token: str) -> Membership:
     )
     if not created:
         raise InvitationError(_("You are already a member of this organisation."))
-    invitation.accepted_at = timezone.now()
+    invitation.accepted_at = clock.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership

@@ -847,7 +847,7 @@ def _close(
     """
     agreement.status = status
     agreement.status_reason = reason
-    agreement.closed_at = timezone.now()
+    agreement.closed_at = clock.now()
     agreement.save(update_fields=["status", "status_reason", "closed_at"])
     audit_append(
         agreement,
@@ -1259,7 +1259,7 @@ def _advance(agreement: Agreement, today: date) -> None:
         and agreement.end_date < today
     ):
         agreement.status = AgreementStatus.EXPIRED
-        agreement.closed_at = timezone.now()
+        agreement.closed_at = clock.now()
         agreement.save(update_fields=["status", "closed_at"])
         audit_append(agreement, AuditAction.EXPIRED, detail={"on": today.isoformat()})
 
@@ -1348,7 +1348,7 @@ def end_reminders_send(*, today: date | None = None) -> int:
         with transaction.atomic():
             agreement = Agreement.objects.across_tenants(SWEEP).select_for_update().get(pk=pk)
             remaining = (agreement.end_date - today).days
-            now = timezone.now()
+            now = clock.now()
             if remaining <= 30 and agreement.end_reminder_30_at is None:
                 agreement.end_reminder_30_at = now
                 agreement.end_reminder_60_at = agreement.end_reminder_60_at or now
@@ -1604,7 +1604,7 @@ def _bulk_finish(batch: BulkBatch, *, fatal: str = "") -> None:
         locked = BulkBatch.objects.across_tenants(BY_ID).select_for_update().get(pk=batch.pk)
         if fatal and "*" not in _bulk_errors(locked):
             locked.errors = [*locked.errors, {"pair": "*", "message": fatal}]
-        locked.prepared_at = locked.prepared_at or timezone.now()
+        locked.prepared_at = locked.prepared_at or clock.now()
         locked.save(update_fields=["errors", "prepared_at"])
 
 

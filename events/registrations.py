@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -108,7 +107,7 @@ def registration_create(
         language=get_language() or "en",
     )
     if walk_in:
-        registration.checked_in_at = timezone.now()
+        registration.checked_in_at = clock.now()
         registration.checked_in_by = tenant.user
     registration.full_clean()
     try:
@@ -185,7 +184,7 @@ def registration_cancel(*, tenant: Tenant, registration_id: int) -> Registration
     if registration.checked_in_at:
         raise ValidationError(_("This person has already checked in."))
     registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = timezone.now()
+    registration.cancelled_at = clock.now()
     registration.save(update_fields=["status", "cancelled_at"])
     waitlist_promote(event=event)
     return registration
@@ -269,7 +268,7 @@ def registration_check_in(*, tenant: Tenant, event_id: int, code: str) -> CheckI
         )
     if registration.checked_in_at:
         return CheckIn(registration=registration, already=True)
-    registration.checked_in_at = timezone.now()
+    registration.checked_in_at = clock.now()
     registration.checked_in_by = tenant.user
     registration.save(update_fields=["checked_in_at", "checked_in_by"])
     return CheckIn(registration=registration, already=False)
@@ -310,7 +309,7 @@ def reminders_send(*, now: datetime | None = None, batch: int = 200) -> int:
                         context={"event": registration.event, "registration": registration},
                     )
                 )
-                registration.reminder_sent_at = timezone.now()
+                registration.reminder_sent_at = clock.now()
                 registration.save(update_fields=["reminder_sent_at"])
         sent += len(due)
         if len(due) < batch:

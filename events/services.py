@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organisation, Role
@@ -269,7 +268,7 @@ def event_invitation_send(*, invitation_id: int) -> int:
                 recipient=membership.user,
                 member_of=tenant.organisation.pk,
             )
-        invitation.sent_at = timezone.now()
+        invitation.sent_at = clock.now()
         invitation.save(update_fields=["sent_at"])
         return len(members)
 
