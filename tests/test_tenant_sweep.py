@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from unittest import mock
-from urllib.parse import quote
+from urllib.parse import unquote
 
 import pytest
 import time_machine
@@ -34,7 +34,6 @@ from django.apps import apps
 from django.db import transaction
 from django.test import override_settings
 from django.urls import resolve
-from django.utils.html import escape
 
 from accounts.models import Invitation, Membership, Organisation, Role
 from agreements.models import (
@@ -445,8 +444,9 @@ EXPECTED = {
 # pages of their partners by design — parties, registrants, signatories — so only their
 # absence from the other network is checked.)
 PRIVATE_KINDS = (Event, Agreement, Registration, TerminationRequest, Invitation)
-# The invitation link is the key: it shows the invitation to whoever holds it.
-PUBLIC_BY_LINK = {"invitation_accept"}
+# A link or code is the key to what it names: an invitation link shows its invitation,
+# a certificate code its certificate, to whoever holds it.
+PUBLIC_BY_LINK = ("/invitations/", "/verify/")
 
 # ---------------------------------------------------------------- requests and checks
 
@@ -471,8 +471,8 @@ NOT_SWEPT_PREFIXES = ("accounts/", "i18n/", "admin/")  # allauth's, Django's own
 @dataclass
 class Answer:
     status: int
-    text: str  # decoded body (for certificates and badge sheets, their text), without
-    # the echo of the URL asked for (the language switch links back to it)
+    text: str  # the decoded body; for certificates and badge sheets, their text
+    sent: tuple[str, ...] = ()  # what the request itself carried: URL, query, form values
 
 
 def body_text(response) -> str:
@@ -488,7 +488,9 @@ def body_text(response) -> str:
             return ""
         from pypdf import PdfReader
 
-        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+        pages = PdfReader(io.BytesIO(content)).pages
+        # Lines are joined: a long name wraps on a badge.
+        return "".join((page.extract_text() or "").replace("\n", "") for page in pages)
     if kind.startswith("image/"):
         return ""
     return content.decode("utf-8", errors="replace")
@@ -510,19 +512,27 @@ class Sweep:
             self._who = membership.pk
 
     def get(self, url: str, **extra) -> Answer:
-        return self._answer(url, self.client.get(url, **extra))
+        return self._answer(url, self.client.get(url, **extra), {})
 
     def post(self, url: str, data=None, **extra) -> Answer:
-        return self._answer(url, self.client.post(url, data or {}, **extra))
+        return self._answer(url, self.client.post(url, data or {}, **extra), data or {})
 
     @staticmethod
-    def _answer(url: str, response) -> Answer:
+    def _answer(url: str, response, sent: dict) -> Answer:
         Sweep.requests += 1
-        text = body_text(response)
-        path = url.split("?")[0]
-        for echo in {url, path, quote(url), quote(path, safe=""), escape(url)}:
-            text = text.replace(echo, "")
-        return Answer(response.status_code, text)
+        values = [str(v) for value in sent.values() for v in _flat(value)]
+        return Answer(response.status_code, body_text(response), (unquote(url), *values))
+
+
+def _flat(value):
+    if isinstance(value, dict):
+        for inner in value.values():
+            yield from _flat(inner)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _flat(inner)
+    else:
+        yield value
 
 
 def role_refuses(url: str, method: str, membership: Membership) -> bool:
@@ -536,10 +546,16 @@ def role_refuses(url: str, method: str, membership: Membership) -> bool:
     return not membership.has_role(needed)
 
 
+SENTINEL_B = re.compile(r"sentinel-b-[\w.-]*(?:~|@example\.com)?", flags=re.IGNORECASE)
+
+
 def assert_nothing_of_b(answer: Answer, where: str) -> None:
+    """No text of network B, other than an echo of what the request itself sent (a search
+    box shows its query, an error names the slug it could not find)."""
     assert answer.status != 500, where
-    found = re.search(r"sentinel-b-[\w-]*", answer.text, flags=re.IGNORECASE)
-    assert found is None, f"{where} shows network B's {found[0] if found else ''}"
+    sent = " ".join(answer.sent).lower()
+    leaked = [m[0] for m in SENTINEL_B.finditer(answer.text) if m[0].lower() not in sent]
+    assert not leaked, f"{where} shows network B's {leaked[0] if leaked else ''}"
 
 
 def assert_nothing_hidden(world: World, membership: Membership, answer: Answer, where: str):
@@ -699,3 +715,348 @@ def _b_form(b: Network) -> dict:
         "scope": "all",
         "full_name": "Sweep",
     }
+
+
+# ---------------------------------------------------------------- lists, searches, exports
+
+# Query strings that change what a list, search, picker or export reads. Each is asked
+# on every filling of its route as every login of A (so the organiser's check-in search,
+# say, searches the organiser's real registrations).
+QUERIES = {
+    "dashboard": ["?page=2"],
+    "event_list": ["?q=SENTINEL-B", "?page=2"],
+    "agreement_list": [
+        f"?status={status}"
+        for status in ("draft", "sent", "partially_signed", "signed", "active", "expired")
+    ]
+    + ["?status=declined", "?status=withdrawn", "?status=terminated", "?status=nonsense"],
+    "registration_list": ["?status=confirmed", "?status=waitlisted", "?status=cancelled"],
+    "event_check_in": ["?q=SENTINEL", "?q=SENTINEL-B", "?q=sentinel-b-registrant", "?q=%40"],
+    "event_walk_in": ["?q=SENTINEL"],
+    "event_invite": [
+        "?kind=enterprise",
+        "?kind=university&members_only=on",
+        "?sector=manufacturing",
+        "?sector=logistics&kind=enterprise",
+    ],
+    "badge_export": ["?format=json"],
+    "agreement_bulk": ["?format=json"],
+    "api:event-list": ["?page=2", "?page_size=200"],
+    "api:agreement-list": ["?status=active", "?status=draft", "?page_size=200", "?page=2"],
+    "api:member-list": ["?page_size=200"],
+    "api:event-registrations": ["?page_size=200"],
+}
+JSON_ACCEPT = {"agreement_bulk", "event_check_in"}  # pages that answer JSON when asked
+QUERY_ROUTES = [route for route in ORG_ROUTES if route.full_name in QUERIES]
+
+
+def test_every_query_route_is_known():
+    assert {route.full_name for route in QUERY_ROUTES} == set(QUERIES)
+
+
+@pytest.mark.parametrize("route", QUERY_ROUTES, ids=route_id)
+def test_lists_searches_pickers_and_exports_show_nothing_of_the_other_network(client, world, route):
+    sweep = Sweep(client, world)
+    rule = EXPECTED[route.full_name]
+    for login in A_LOGINS:
+        membership = world.a.members[login]
+        sweep.login(membership)
+        for kwargs, objects in fillings(route, world.a):
+            url = route.fill(org_slug=membership.organisation.slug, **kwargs)
+            for query in QUERIES[route.full_name]:
+                extra = {}
+                if route.name in JSON_ACCEPT:
+                    extra["HTTP_ACCEPT"] = "application/json"
+                answer = sweep.get(url + query, **extra)
+                where = f"GET {url}{query} as {login}"
+                assert_nothing_of_b(answer, where)
+                assert_nothing_hidden(world, membership, answer, where)
+                if not query.startswith("?page=2"):
+                    expected = rule(membership, objects)
+                    assert answer.status == expected, f"{where}: {answer.status}, not {expected}"
+
+
+def test_searches_and_pickers_find_the_networks_own_objects(client, world):
+    """The searches above do search: they find A's own rows (and only A's)."""
+    a = world.a
+    sweep = Sweep(client, world)
+    sweep.login(a.members["chamber_staff"])
+    chamber = a.orgs["chamber"].slug
+    event = a.events["open"]
+    found = sweep.get(f"/o/{chamber}/events/{event.pk}/check-in/?q=SENTINEL-A-registrant")
+    assert "SENTINEL-A-registrant-open-checked-in~" in found.text
+    assert "SENTINEL-A-registrant-open-waitlisted~" not in found.text  # only the confirmed
+    invite = sweep.get(f"/o/{chamber}/events/{event.pk}/invitations/?kind=enterprise")
+    assert "SENTINEL-A-org-enterprise2~" in invite.text
+    assert "SENTINEL-A-org-university~" not in invite.text
+    picker = sweep.get(f"/o/{chamber}/agreements/new/")
+    for org in ("chamber", "university", "enterprise", "enterprise2"):
+        assert f"SENTINEL-A-org-{org}~" in picker.text
+    assert "SENTINEL-A-event-completed~" in picker.text  # the "signed at event" picker
+    assert "SENTINEL-A-template-bilateral~" in picker.text
+    bulk = sweep.get(f"/o/{chamber}/agreements/bulk/")
+    assert "SENTINEL-A-org-university~" in bulk.text and "SENTINEL-A-org-enterprise2~" in bulk.text
+    hosts = sweep.get(f"/o/{chamber}/events/new/")
+    assert "SENTINEL-A-org-university~" in hosts.text
+    walk_in = sweep.get(f"/o/{chamber}/events/{event.pk}/check-in/")
+    assert "SENTINEL-A-org-enterprise~" in walk_in.text  # invited: may be a walk-in's
+    assert "SENTINEL-A-org-enterprise2~" not in walk_in.text  # not invited
+    csv = sweep.get(f"/o/{chamber}/events/{event.pk}/attendees.csv")
+    assert "SENTINEL-A-registrant-open-waitlisted~" in csv.text
+    export = a.events["open"].badge_exports.get(status="done")
+    sheet = sweep.get(f"/o/{chamber}/events/{event.pk}/badges/{export.pk}/download/")
+    assert "SENTINEL-A-registrant-open-checked-in~" in sheet.text
+    assert sweep.requests > 0
+
+
+# ---------------------------------------------------------------- forms with B's ids
+
+
+def _form_posts(world: World) -> list[tuple[str, str, dict]]:
+    """(login, URL, form) for every form of A's that takes an id, each id one of B's."""
+    a, b = world.a, world.b
+    chamber = a.orgs["chamber"].slug
+    university = a.orgs["university"].slug
+    open_event, draft = a.events["open"], a.events["draft"]
+    b_uni, b_ent = b.orgs["university"].pk, b.orgs["enterprise"].pk
+    event_form = {
+        "title_en": "Sweep",
+        "title_zh": "扫",
+        "starts_at": "2027-03-01T09:00",
+        "ends_at": "2027-03-01T12:00",
+        "timezone": "Asia/Shanghai",
+        "capacity": "10",
+        "host": b_uni,
+    }
+    agreement_form = {
+        "title_en": "Sweep",
+        "kind": "university_enterprise",
+        "effective_date": "2027-03-01",
+        "term_months": "12",
+        "signing_order": "parallel",
+        "reminder_days": "3",
+        "body": "<p>Sweep</p>",
+    }
+    a_parties = [a.orgs["university"].pk, a.orgs["enterprise"].pk]
+    sent = a.agreements["sent"]
+    return [
+        ("chamber_staff", f"/o/{chamber}/events/new/", event_form),
+        ("chamber_staff", f"/o/{chamber}/events/{draft.pk}/edit/", event_form),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/events/{draft.pk}/invitations/",
+            {"organisation": [b_uni, b_ent]},
+        ),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/events/{open_event.pk}/check-in/walk-in/",
+            {"full_name": "Sweep", "email": "walk@example.com", "organisation": b_ent},
+        ),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/events/{open_event.pk}/check-in/",
+            {"code": b.registrations["confirmed"].code},
+        ),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/agreements/new/",
+            {**agreement_form, "parties": [b_uni, b_ent]},
+        ),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/agreements/new/",
+            {**agreement_form, "parties": [a_parties[0], b_ent]},
+        ),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/agreements/new/",
+            {**agreement_form, "parties": a_parties, "event": b.events["open"].pk},
+        ),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/agreements/new/",
+            {
+                **agreement_form,
+                "parties": a_parties,
+                "body": "",
+                "template_version": b.templates["bilateral"].current.pk,
+            },
+        ),
+        (
+            "university_staff",
+            f"/o/{university}/agreements/new/",
+            {**agreement_form, "parties": [b_ent]},
+        ),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/agreements/bulk/",
+            {
+                "template_version": a.templates["bilateral"].current.pk,
+                "universities": [b_uni],
+                "enterprises": [b_ent],
+                "effective_date": "2027-03-01",
+                "term_months": "12",
+                "reminder_days": "3",
+            },
+        ),
+        (
+            "chamber_staff",
+            f"/o/{chamber}/agreements/bulk/",
+            {
+                "template_version": b.templates["bilateral"].current.pk,
+                "universities": [a.orgs["university"].pk],
+                "enterprises": [a.orgs["enterprise"].pk],
+                "effective_date": "2027-03-01",
+                "reminder_days": "3",
+            },
+        ),
+        (
+            "university_admin",
+            f"/o/{university}/agreements/{sent.pk}/sign/",
+            {
+                "version": b.agreements["sent"].current_version.pk,
+                "typed_name": a.members["university_admin"].user.full_name,
+                "consent": "on",
+            },
+        ),
+    ]
+
+
+def _api_posts(world: World) -> list[tuple[str, str, dict]]:
+    a, b = world.a, world.b
+    api = f"/api/v1/organisations/{a.orgs['chamber'].slug}"
+    open_event = a.events["open"]
+    return [
+        (
+            "chamber_staff",
+            f"{api}/events/",
+            {
+                "title_en": "Sweep",
+                "title_zh": "扫",
+                "starts_at": "2027-03-01T09:00:00+08:00",
+                "ends_at": "2027-03-01T12:00:00+08:00",
+                "capacity": 10,
+                "host": b.orgs["university"].slug,
+            },
+        ),
+        (
+            "chamber_staff",
+            f"{api}/events/{a.events['draft'].pk}/invitations/",
+            {"organisations": [b.orgs["enterprise"].slug]},
+        ),
+        (
+            "chamber_staff",
+            f"{api}/events/{open_event.pk}/check-in/",
+            {"code": b.registrations["confirmed"].code},
+        ),
+        (
+            "chamber_staff",
+            f"{api}/agreements/",
+            {
+                "title_en": "Sweep",
+                "effective_date": "2027-03-01",
+                "body": "<p>Sweep</p>",
+                "kind": "university_enterprise",
+                "parties": [
+                    {"organisation": b.orgs["university"].slug},
+                    {"organisation": b.orgs["enterprise"].slug},
+                ],
+            },
+        ),
+        (
+            "chamber_staff",
+            f"{api}/agreements/",
+            {
+                "title_en": "Sweep",
+                "effective_date": "2027-03-01",
+                "template_version": b.templates["bilateral"].current.pk,
+                "parties": [
+                    {"organisation": a.orgs["university"].slug},
+                    {"organisation": a.orgs["enterprise"].slug},
+                ],
+            },
+        ),
+        (
+            "chamber_staff",
+            f"{api}/agreements/",
+            {
+                "title_en": "Sweep",
+                "effective_date": "2027-03-01",
+                "body": "<p>Sweep</p>",
+                "kind": "university_enterprise",
+                "parties": [
+                    {
+                        "organisation": a.orgs["university"].slug,
+                        "signatory_id": b.members["university_admin"].user_id,
+                    },
+                    {"organisation": a.orgs["enterprise"].slug},
+                ],
+            },
+        ),
+    ]
+
+
+def test_forms_posted_with_the_other_networks_ids_are_refused_and_change_nothing(client, world):
+    sweep = Sweep(client, world)
+    before = snapshot()
+    for login, url, form in _form_posts(world):
+        sweep.login(world.a.members[login])
+        answer = sweep.post(url, form)
+        where = f"POST {url} as {login} with B's ids"
+        assert_nothing_of_b(answer, where)
+        assert answer.status in (200, 302, 400, 404), f"{where}: {answer.status}"
+        assert snapshot() == before, f"{where} changed something"
+    for login, url, body in _api_posts(world):
+        sweep.login(world.a.members[login])
+        answer = sweep.post(url, body, content_type="application/json")
+        where = f"POST {url} as {login} with B's ids"
+        assert_nothing_of_b(answer, where)
+        assert answer.status in (400, 404), f"{where}: {answer.status} {answer.text[:200]}"
+        assert snapshot() == before, f"{where} changed something"
+
+
+# ---------------------------------------------------------------- public pages
+
+
+def test_public_pages_show_nothing_of_the_other_network(client, world):
+    """The pages outside /o/: as each login of A, and signed out. (A certificate code,
+    a signed PDF or an invitation link is the key to what it names, so B's are not
+    tried here: holding one is being entitled to it.)"""
+    a = world.a
+    sweep = Sweep(client, world)
+    codes = [r.certificate_code for r in a.registrations.values() if r.checked_in_at]
+    tokens = [i.token for i in a.invitations.values()]
+    urls = [
+        "/",
+        "/account/api-token/",
+        "/organisations/new/",
+        "/verify/",
+        "/verify/certificate/",
+        *[f"/verify/certificate/?code={code}" for code in codes],
+        *[f"/verify/certificate/{code}/" for code in codes],
+        *[f"/invitations/{token}/" for token in tokens],
+        "/api/v1/me/",
+        "/api/v1/organisations/",
+    ]
+    for login in A_LOGINS:
+        membership = a.members[login]
+        sweep.login(membership)
+        for url in urls:
+            answer = sweep.get(url)
+            where = f"GET {url} as {login}"
+            assert_nothing_of_b(answer, where)
+            if not url.startswith(PUBLIC_BY_LINK):
+                assert_nothing_hidden(world, membership, answer, where)
+            assert answer.status == (302 if url == "/" else 200), f"{where}: {answer.status}"
+    checked = sweep.get(f"/verify/certificate/{codes[0]}/")
+    assert "SENTINEL-A-event-" in checked.text  # it did find A's certificate
+    final = a.agreements["active"]
+    with final.final_pdf.open("rb") as pdf:
+        answer = sweep.post("/verify/", {"file": pdf})
+    assert_nothing_of_b(answer, "POST /verify/ with A's executed PDF")
+    assert "SENTINEL-A-agreement-active~" in answer.text
+    client.logout()
+    for url in ("/verify/", "/verify/certificate/", f"/verify/certificate/{codes[0]}/"):
+        answer = sweep.get(url)
+        assert_nothing_of_b(answer, f"GET {url} signed out")
+        assert answer.status == 200
