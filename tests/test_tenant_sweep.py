@@ -1060,3 +1060,122 @@ def test_public_pages_show_nothing_of_the_other_network(client, world):
         answer = sweep.get(url)
         assert_nothing_of_b(answer, f"GET {url} signed out")
         assert answer.status == 200
+
+
+def test_the_same_forms_with_the_networks_own_ids_do_their_work(client, world):
+    """The refusals above are not a form that refuses everything: with A's own ids the
+    same forms and API calls succeed (and read what they need through visible_to)."""
+    a = world.a
+    sweep = Sweep(client, world)
+    chamber = a.orgs["chamber"].slug
+    university, enterprise = a.orgs["university"], a.orgs["enterprise"]
+    bare, draft = a.events["bare"], a.events["draft"]
+    sweep.login(a.members["chamber_staff"])
+    steps = [
+        (
+            f"/o/{chamber}/events/new/",
+            {
+                "title_en": "Own",
+                "title_zh": "自己",
+                "starts_at": "2027-03-01T09:00",
+                "ends_at": "2027-03-01T12:00",
+                "timezone": "Asia/Shanghai",
+                "capacity": "10",
+                "host": university.pk,
+            },
+            lambda: Event.objects.filter(title_en="Own", host=university).exists(),
+        ),
+        (
+            f"/o/{chamber}/events/{draft.pk}/invitations/",
+            {"organisation": [a.orgs["enterprise2"].pk]},
+            lambda: draft.invitations.filter(organisation=a.orgs["enterprise2"]).exists(),
+        ),
+        (
+            f"/o/{chamber}/events/{bare.pk}/check-in/walk-in/",
+            {"full_name": "Walk In", "email": "walk@example.com", "organisation": enterprise.pk},
+            lambda: bare.registrations.filter(email="walk@example.com", walk_in=True).exists(),
+        ),
+        (
+            f"/o/{chamber}/events/{a.events['open'].pk}/check-in/",
+            {"code": a.registrations["confirmed"].code},
+            lambda: Registration.objects.get(pk=a.registrations["confirmed"].pk).checked_in_at,
+        ),
+        (
+            f"/o/{chamber}/agreements/new/",
+            {
+                "title_en": "Own agreement",
+                "kind": "university_enterprise",
+                "effective_date": "2027-03-01",
+                "term_months": "12",
+                "signing_order": "parallel",
+                "reminder_days": "3",
+                "parties": [university.pk, enterprise.pk],
+                "event": a.events["open"].pk,
+                "template_version": a.templates["bilateral"].current.pk,
+            },
+            lambda: Agreement.objects.filter(title_en="Own agreement", event=a.events["open"]),
+        ),
+        (
+            f"/o/{chamber}/agreements/bulk/",
+            {
+                "template_version": a.templates["bilateral"].current.pk,
+                "universities": [university.pk],
+                "enterprises": [enterprise.pk],
+                "effective_date": "2027-03-01",
+                "term_months": "12",
+                "reminder_days": "3",
+            },
+            lambda: BulkBatch.objects.filter(organisation=a.orgs["chamber"]).count() == 2,
+        ),
+    ]
+    for url, form, done in steps:
+        answer = sweep.post(url, form)
+        assert answer.status == 302, f"POST {url}: {answer.status}"
+        assert done(), f"POST {url} did not do its work"
+    sent = a.agreements["sent"]
+    signer = a.members["university_admin"]
+    sweep.login(signer)
+    answer = sweep.post(
+        f"/o/{university.slug}/agreements/{sent.pk}/sign/",
+        {"version": sent.current_version.pk, "typed_name": signer.user.full_name, "consent": "on"},
+    )
+    assert answer.status == 302
+    assert sent.parties.get(organisation=university).status == "signed"
+
+    api = f"/api/v1/organisations/{chamber}"
+    sweep.login(a.members["chamber_staff"])
+    calls = [
+        (
+            f"{api}/events/",
+            {
+                "title_en": "Own API",
+                "title_zh": "自己",
+                "starts_at": "2027-03-01T09:00:00+08:00",
+                "ends_at": "2027-03-01T12:00:00+08:00",
+                "capacity": 10,
+                "host": university.slug,
+            },
+        ),
+        (f"{api}/events/{draft.pk}/invitations/", {"organisations": [university.slug]}),
+        (
+            f"{api}/agreements/",
+            {
+                "title_en": "Own API agreement",
+                "effective_date": "2027-03-01",
+                "template_version": a.templates["bilateral"].current.pk,
+                "parties": [
+                    {"organisation": university.slug, "signatory_id": signer.user_id},
+                    {"organisation": enterprise.slug},
+                ],
+            },
+        ),
+    ]
+    for url, body in calls:
+        answer = sweep.post(url, body, content_type="application/json")
+        assert answer.status == 201, f"POST {url}: {answer.status} {answer.text[:300]}"
+    answer = sweep.post(
+        f"{api}/events/{bare.pk}/check-in/",
+        {"code": bare.registrations.get(email="walk@example.com").code},
+        content_type="application/json",
+    )
+    assert answer.status == 200 and '"already_checked_in":true' in answer.text.replace(" ", "")
