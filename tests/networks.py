@@ -532,9 +532,8 @@ class _Builder:
             term_months=24,
         )
         net.batches["bulk"] = batch
-        for agreement in batch.agreements.all():
+        for agreement in batch.agreements.all():  # titled after the two organisations
             net.agreements["bulk"] = agreement
-            net.own(agreement.title_en, agreement)
         for agreement in net.agreements.values():
             agreement.refresh_from_db()
         assert {a.status for a in net.agreements.values()} >= {

@@ -69,6 +69,7 @@ def world(request, django_db_setup, django_db_blocker, tmp_path_factory, _signin
     media = str(tmp_path_factory.mktemp("sweep-media"))
     current_app.conf.task_always_eager = True
     _visible.cache_clear()
+    _ROWS.clear()
     started = time.monotonic()
     with django_db_blocker.unblock(), transaction.atomic():
         before = _row_counts()
@@ -96,6 +97,9 @@ def world(request, django_db_setup, django_db_blocker, tmp_path_factory, _signin
             ):
                 b = build_network("B", now=TEST_NOW)
             built = World(a=a, b=b, media=media)
+        with scopes_disabled("the sweep reads both networks' rows once"):
+            for kind in MODEL_OF_KIND:  # before any test adds rows of its own
+                _rows(a, kind), _rows(b, kind)
         rows = sum(_row_counts().values()) - sum(before.values())
         built_in = time.monotonic() - started
         yield built
@@ -134,6 +138,13 @@ def _media(world, _isolated, settings):
     settings.MEDIA_ROOT = world.media
 
 
+ONE_PER_ORGANISATION = (
+    "chamber_staff",
+    "university_admin",
+    "enterprise_admin",
+    "enterprise2_admin",
+    "chamber_viewer",
+)
 A_LOGINS = (
     "chamber_staff",
     "chamber_admin",
@@ -207,7 +218,17 @@ def _url_value(kind: str, obj) -> object:
     )
 
 
-def _rows(net: Network, kind: str):
+_ROWS: dict[tuple[str, str], list] = {}
+
+
+def _rows(net: Network, kind: str) -> list:
+    """The network's objects of a kind (read once per module: tests roll back)."""
+    if (net.label, kind) not in _ROWS:
+        _ROWS[net.label, kind] = _read_rows(net, kind)
+    return _ROWS[net.label, kind]
+
+
+def _read_rows(net: Network, kind: str) -> list:
     orgs = [o.pk for o in net.orgs.values()]
     model = MODEL_OF_KIND[kind]
     where = {
@@ -535,6 +556,12 @@ def _flat(value):
         yield value
 
 
+def _post_only(route: Route) -> bool:
+    view = resolve(route.fill(**dict.fromkeys(route.kwargs, "1"))).func
+    view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    return not hasattr(view_class, "get")
+
+
 def role_refuses(url: str, method: str, membership: Membership) -> bool:
     """Whether the view's declared role (its write role for a POST to the API) is above
     the member's: a 403 then says nothing about the objects in the URL."""
@@ -558,10 +585,14 @@ def assert_nothing_of_b(answer: Answer, where: str) -> None:
     assert not leaked, f"{where} shows network B's {leaked[0] if leaked else ''}"
 
 
+SENTINEL_A = re.compile(r"sentinel-a-[\w.-]*(?:~|@example\.com)", flags=re.IGNORECASE)
+
+
 def assert_nothing_hidden(world: World, membership: Membership, answer: Answer, where: str):
     """No sentinel of an A object that visible_to() hides from this login's organisation."""
-    for text, (model, pk) in world.a.text_of.items():
-        if model in PRIVATE_KINDS and text in answer.text:
+    for text in {m[0] for m in SENTINEL_A.finditer(answer.text)}:
+        model, pk = world.a.text_of.get(text, (None, None))
+        if model in PRIVATE_KINDS:
             assert pk in _visible(membership.organisation_id, model), (
                 f"{where} shows {text} ({model.__name__} {pk}), which "
                 f"{membership.organisation.slug} may not see"
@@ -569,8 +600,7 @@ def assert_nothing_hidden(world: World, membership: Membership, answer: Answer, 
 
 
 def snapshot() -> dict[str, int | tuple]:
-    """Every tenant table's row count, and every row's full values for the small ones:
-    a POST that was refused leaves this unchanged."""
+    """Every row of every tenant table: a POST that was refused leaves this unchanged."""
     state = {}
     for model in apps.get_models():
         if issubclass(model, TenantModel):
@@ -652,7 +682,10 @@ def _all_pks(net: Network, model) -> list[int]:
 def test_every_route_with_own_ids_renders_for_every_login(client, world, route):
     sweep = Sweep(client, world)
     rule = EXPECTED[route.full_name]
-    for login in A_LOGINS:
+    # A GET of a POST-only route only finds the object (404 or 405): what decides that is
+    # the organisation, so one login of each organisation (and a viewer) asks.
+    logins = ONE_PER_ORGANISATION if _post_only(route) else A_LOGINS
+    for login in logins:
         membership = world.a.members[login]
         sweep.login(membership)
         slug = membership.organisation.slug
@@ -762,6 +795,8 @@ def test_lists_searches_pickers_and_exports_show_nothing_of_the_other_network(cl
         membership = world.a.members[login]
         sweep.login(membership)
         for kwargs, objects in fillings(route, world.a):
+            if rule(membership, objects) != 200:
+                continue  # refused without a query already (the walk with own ids)
             url = route.fill(org_slug=membership.organisation.slug, **kwargs)
             for query in QUERIES[route.full_name]:
                 extra = {}
@@ -772,8 +807,7 @@ def test_lists_searches_pickers_and_exports_show_nothing_of_the_other_network(cl
                 assert_nothing_of_b(answer, where)
                 assert_nothing_hidden(world, membership, answer, where)
                 if not query.startswith("?page=2"):
-                    expected = rule(membership, objects)
-                    assert answer.status == expected, f"{where}: {answer.status}, not {expected}"
+                    assert answer.status == 200, f"{where}: {answer.status}"
 
 
 def test_searches_and_pickers_find_the_networks_own_objects(client, world):
