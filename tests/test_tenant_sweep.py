@@ -1135,6 +1135,11 @@ def test_the_same_forms_with_the_networks_own_ids_do_their_work(client, world):
             lambda: Registration.objects.get(pk=a.registrations["confirmed"].pk).checked_in_at,
         ),
         (
+            f"/o/{chamber}/events/{a.events['open'].pk}/badges/",
+            {},
+            lambda: a.events["open"].badge_exports.count() == 3,
+        ),
+        (
             f"/o/{chamber}/agreements/new/",
             {
                 "title_en": "Own agreement",
