@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from unittest import mock
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -185,13 +186,14 @@ class _Builder:
             net.invitations[f"{key}_accepted_admin"] = invitation
             self.join(key, "staff", Role.STAFF)
             self.join(key, "viewer", Role.VIEWER)
-        # Every organisation has a logo, the signing ones a seal: pages serve them.
+        # Organisations have a logo and a seal (pages serve them), but for the second
+        # enterprise, which shows and signs without either.
         for key, org in net.orgs.items():
             admin = tenant_of(net.members[f"{key}_admin"])
-            accounts.organisation_update(
-                tenant=admin, logo=png("green"), description=s(f"org-{key}-description")
-            )
-            accounts.organisation_seal_set(tenant=admin, seal=png("red", 32))
+            accounts.organisation_update(tenant=admin, description=s(f"org-{key}-description"))
+            if key != "enterprise2":
+                accounts.organisation_update(tenant=admin, logo=png("green"))
+                accounts.organisation_seal_set(tenant=admin, seal=png("red", 32))
             org.refresh_from_db()
 
     def invitation_states(self) -> None:
@@ -307,6 +309,9 @@ class _Builder:
         registration_check_in(tenant=staff, event_id=open_.pk, code=checked.code)
         badge_export_request(tenant=staff, event_id=open_.pk)  # rendered in-process: done
         BadgeExport.objects.create(event=open_, requested_by=staff.user)  # still queued
+        BadgeExport.objects.create(
+            event=open_, requested_by=staff.user, status="failed", error=self.s("badge-error")
+        )
 
         # Published with nothing optional: no host, no venue, no deadline, no description.
         bare = self.event("bare")
@@ -509,6 +514,20 @@ class _Builder:
         agreements.agreement_termination_withdraw(tenant=chamber_admin, agreement_id=strategic.pk)
         request(strategic, uni_admin, "three-party")  # the chamber confirmed, enterprise waits
         agreements.agreement_termination_confirm(tenant=chamber_admin, agreement_id=strategic.pk)
+
+        # A version whose PDF failed to render, and an executed agreement whose final PDF
+        # did: the pages say so (to the drafter, with the error).
+        def fails(*args):
+            raise ValueError(f"SENTINEL-{net.label}-render-error~")
+
+        broken = self.agreement("render-failed", UE)
+        with mock.patch("agreements.pdf.version_pdf", fails):
+            self.send(broken)
+        unfinished = self.agreement("final-failed", UE, effective_date=date(2026, 1, 1))
+        self.send(unfinished)
+        self.sign(unfinished, "university_admin")
+        with mock.patch("agreements.pdf.final_pdf", fails):
+            self.sign(unfinished, "enterprise_admin")
 
         # Between the university and the other enterprise: neither the chamber nor the
         # first enterprise is a party, so neither sees it once sent.

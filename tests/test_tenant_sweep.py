@@ -379,7 +379,7 @@ EXPECTED = {
     "event_list": lambda m, o: 200,
     "agreement_list": lambda m, o: 200,
     "agreement_template_list": lambda m, o: 200,
-    "agreement_seal_image": lambda m, o: 200,
+    "agreement_seal_image": lambda m, o: 200 if m.organisation.seal else 404,
     "organisation_profile": lambda m, o: _role(m, Role.ADMIN),
     "invitation_create": lambda m, o: _role(m, Role.ADMIN),
     "agreement_seal": lambda m, o: _role(m, Role.ADMIN),
@@ -388,7 +388,7 @@ EXPECTED = {
     "agreement_template_create": lambda m, o: _role(m, Role.STAFF),
     "chamber_member_create": lambda m, o: _chamber_only(m, Role.STAFF),
     "agreement_bulk_create": lambda m, o: _chamber_only(m, Role.STAFF),
-    "organisation_logo": lambda m, o: 200 if sees(m, o["slug"]) else 404,
+    "organisation_logo": lambda m, o: 200 if sees(m, o["slug"]) and o["slug"].logo else 404,
     # POST-only member pages look the row up in post(): a GET is the role's answer.
     "member_update": lambda m, o: _role(m, Role.ADMIN, 405),
     "member_remove": lambda m, o: 405,
@@ -658,7 +658,10 @@ def test_the_networks_hold_one_of_everything(world):
             t.status
             for t in TerminationRequest.objects.filter(agreement__drafted_by__in=net.orgs.values())
         } == {"open", "agreed", "withdrawn", "declined"}
-        assert {x.status for x in _rows(net, "export")} == {"done", "queued"}
+        assert {x.status for x in _rows(net, "export")} == {"done", "queued", "failed"}
+        # PDFs that did not render (failed, or waiting for a retry): the pages say so.
+        assert net.agreements["render-failed"].current_version.render_status != "done"
+        assert net.agreements["final-failed"].final_status != "done"
     a_orgs = {o.pk for o in world.a.orgs.values()}
     b_orgs = {o.pk for o in world.b.orgs.values()}
     assert not a_orgs & b_orgs
@@ -1137,7 +1140,7 @@ def test_the_same_forms_with_the_networks_own_ids_do_their_work(client, world):
         (
             f"/o/{chamber}/events/{a.events['open'].pk}/badges/",
             {},
-            lambda: a.events["open"].badge_exports.count() == 3,
+            lambda: a.events["open"].badge_exports.count() == len(_rows(a, "export")) + 1,
         ),
         (
             f"/o/{chamber}/agreements/new/",
