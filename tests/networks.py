@@ -15,7 +15,6 @@ The sweep (tests/test_tenant_sweep.py) builds both once per module.
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,7 +30,7 @@ from agreements import services as agreements
 from agreements.models import Agreement, AgreementTemplate, BulkBatch, TerminationRequest
 from events import services as events
 from events.exports import badge_export_request
-from events.models import AgendaItem, BadgeExport, Event, EventInvitation, EventPhoto, Registration
+from events.models import AgendaItem, BadgeExport, Event, Registration
 from events.registrations import registration_cancel, registration_check_in, registration_create
 from tests.conftest import tenant_of
 from tests.factories import UserFactory
@@ -79,46 +78,6 @@ class Network:
 
     def email(self, who: str) -> str:
         return f"sentinel-{self.lower}-{who}@example.com"
-
-    # ---- ids of every kind, for filling URL kwargs
-
-    def ids(self) -> dict[str, list[Any]]:
-        pks = defaultdict(list)
-        org_ids = [o.pk for o in self.orgs.values()]
-        pks["organisation"] = org_ids
-        pks["organisation_slug"] = [o.slug for o in self.orgs.values()]
-        pks["membership"] = list(
-            Membership.objects.filter(organisation__in=org_ids).values_list("pk", flat=True)
-        )
-        pks["invitation"] = list(
-            Invitation.objects.filter(organisation__in=org_ids).values_list("pk", flat=True)
-        )
-        pks["invitation_token"] = list(
-            Invitation.objects.filter(organisation__in=org_ids).values_list("token", flat=True)
-        )
-        events_ = Event.objects.filter(organiser__in=org_ids)
-        pks["event"] = list(events_.values_list("pk", flat=True))
-        pks["template"] = list(
-            AgreementTemplate.objects.filter(organisation__in=org_ids).values_list("pk", flat=True)
-        )
-        pks["agreement"] = list(
-            Agreement.objects.filter(drafted_by__in=org_ids).values_list("pk", flat=True)
-        )
-        pks["batch"] = list(
-            BulkBatch.objects.filter(organisation__in=org_ids).values_list("pk", flat=True)
-        )
-        return pks
-
-    def event_children(self, event_id: int) -> dict[str, list[int]]:
-        def of(model):
-            return list(model.objects.filter(event_id=event_id).values_list("pk", flat=True))
-
-        return {
-            "registration_pk": of(Registration),
-            "invitation_pk": of(EventInvitation),
-            "photo_pk": of(EventPhoto),
-            "export_pk": of(BadgeExport),
-        }
 
 
 class _Builder:

@@ -213,9 +213,12 @@ def kinds_of(route: Route) -> dict[str, str]:
 
 
 def _url_value(kind: str, obj) -> object:
-    return {"organisation": obj.slug if kind == "organisation" else None}.get(kind) or (
-        obj.number if kind == "version" else obj.pk
-    )
+    """What the URL carries for an object: a slug, a version's number, else the id."""
+    if kind == "organisation":
+        return obj.slug
+    if kind == "version":
+        return obj.number
+    return obj.pk
 
 
 _ROWS: dict[tuple[str, str], list] = {}
