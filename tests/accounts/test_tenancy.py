@@ -3,40 +3,30 @@
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import InvitationFactory
+from tests.routes import organisation_routes
 
-
-def _org_routes():
-    """Every URL pattern mounted under /o/<org_slug>/, walked from the URL configuration."""
-    routes = []
-
-    def walk(patterns, prefix, names):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route, names)
-            elif isinstance(pattern, URLPattern) and "<slug:org_slug>" in route:
-                routes.append((pattern.name, route))
-
-    walk(get_resolver().url_patterns, "", [])
-    return routes
-
-
-ORG_ROUTES = _org_routes()
+# Every organisation route, walked from the URL configuration (tests/routes.py; the
+# real-object sweep in tests/test_tenant_sweep.py walks the same list).
+ORG_ROUTES = [(route.full_name, route.route) for route in organisation_routes()]
 
 
 def _fill(route, *, org_slug, pk, slug):
     route = route.replace("<slug:org_slug>", org_slug).replace("<slug:slug>", slug)
-    return "/" + re.sub(r"<int:\w+>", str(pk), route)
+    return "/" + re.sub(r"<(?:int|token|str):\w+>", str(pk), route)
 
 
 def test_the_sweep_sees_every_organisation_route():
     names = {name for name, _ in ORG_ROUTES}
     assert {"dashboard", "member_list", "member_update", "organisation_profile"} <= names
-    assert {"organisation", "member-list", "member-detail"} <= names  # the API's routes too
-    assert {"event_detail", "registration_detail", "event-detail", "event-check-in"} <= names
+    assert {"api:organisation", "api:member-list", "api:member-detail"} <= names  # the API's
+    assert {
+        "event_detail",
+        "registration_detail",
+        "api:event-detail",
+        "api:event-check-in",
+    } <= names
 
 
 @pytest.mark.parametrize(("name", "route"), ORG_ROUTES)
