@@ -38,6 +38,18 @@ class Tenant:
     def is_signatory(self) -> bool:
         return self.membership is not None and self.membership.is_signatory
 
+    # What the member's role allows anywhere in the organisation. Pages and templates read
+    # these (and each app's policy for one object), never a role string.
+    @property
+    def may_write(self) -> bool:
+        """Staff and admins create and change the organisation's records."""
+        return self.has_role(Role.STAFF)
+
+    @property
+    def may_administer(self) -> bool:
+        """Admins manage members, roles, signatories and the seal."""
+        return self.has_role(Role.ADMIN)
+
     def require(self, role: str = Role.VIEWER, *, signatory: bool = False) -> None:
         if not self.has_role(role) or (signatory and not self.is_signatory):
             raise PermissionDenied
