@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Sector
 from accounts.tenancy import TenantAPIMixin
-from agreements import services
+from agreements import selectors, services
 from agreements.audit import audit_verify
 from agreements.models import (
     Agreement,
@@ -208,7 +208,7 @@ class AgreementList(AgreementScopedMixin, generics.ListAPIView):
         incoming = DraftSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
-        candidates = services.party_candidates(self.tenant)
+        candidates = selectors.party_candidates(self.tenant)
         specs = []
         for party in data.pop("parties"):
             organisation = candidates.filter(slug=party["organisation"]).first()

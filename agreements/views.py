@@ -17,7 +17,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.models import Role
 from accounts.tenancy import TenantMixin
-from agreements import services
+from agreements import policy, selectors, services
 from agreements.audit import audit_verify
 from agreements.forms import (
     AgreementEditForm,
@@ -42,6 +42,7 @@ from agreements.models import (
     TerminationRequest,
     TerminationStatus,
 )
+from agreements.policy import agreement_policy
 from core.files import serve_private_file
 from core.forms import ChoiceFilterForm, apply_validation_error
 from core.links import client_ip
@@ -58,10 +59,6 @@ class AgreementMixin(TenantMixin):
             agreements = agreements.filter(drafted_by=self.organisation)
         self.agreement = get_object_or_404(agreements, pk=self.kwargs["pk"])
 
-    @property
-    def is_drafter(self) -> bool:
-        return self.agreement.drafted_by_id == self.organisation.pk
-
     def agreement_url(self, name: str = "agreement_detail") -> str:
         return reverse(name, kwargs={"org_slug": self.organisation.slug, "pk": self.agreement.pk})
 
@@ -70,7 +67,8 @@ class AgreementMixin(TenantMixin):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("agreement", self.agreement)
-        kwargs.setdefault("is_drafter", self.is_drafter)
+        if "may" not in kwargs:
+            kwargs["may"] = agreement_policy(self.tenant, self.agreement)
         return super().get_context_data(**kwargs)
 
 
@@ -126,7 +124,7 @@ class AgreementCreateView(TenantMixin, FormView):
             templates=AgreementTemplate.objects.visible_to(self.organisation).prefetch_related(
                 "versions"
             ),
-            parties=services.party_candidates(self.tenant).order_by(
+            parties=selectors.party_candidates(self.tenant).order_by(
                 Case(When(kind="chamber", then=0), When(kind="university", then=1), default=2),
                 "name_en",
             ),
@@ -175,7 +173,7 @@ class AgreementDetailView(AgreementMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        agreement = self.agreement
+        agreement, may = self.agreement, context["may"]
         version = agreement.current_version
         parties = list(agreement.parties.select_related("organisation", "signatory"))
         signatures = {}
@@ -186,32 +184,22 @@ class AgreementDetailView(AgreementMixin, TemplateView):
             version=version,
             parties=[(p, signatures.get(p.pk)) for p in parties],
             my_party=my_party,
-            may_sign=bool(
-                my_party
-                and agreement.is_open_for_signing
-                and my_party.status == PartyStatus.WAITING
-                and my_party.signatory_id == self.request.user.pk
-            ),
-            may_edit=self.is_drafter
-            and self.tenant.has_role(Role.STAFF)
-            and agreement.status
-            in (AgreementStatus.DRAFT, AgreementStatus.SENT, AgreementStatus.PARTIALLY_SIGNED),
             chain=audit_verify(agreement),
             versions=agreement.versions.order_by("-number"),
             event=Event.objects.visible_to(self.organisation).filter(pk=agreement.event_id).first()
             if agreement.event_id
             else None,
-            **self.termination_context(parties, my_party),
+            **self.termination_context(parties, may),
         )
         return context
 
-    def termination_context(self, parties, my_party) -> dict:
-        """The open termination request, each party's answer, and what this reader may do."""
+    def termination_context(self, parties, may) -> dict:
+        """The open termination request and each party's answer (what the reader may do
+        is the policy's)."""
         agreement = self.agreement
-        if agreement.status not in services.TERMINABLE:
+        if agreement.status not in policy.TERMINABLE:
             return {}
-        request = services.open_termination(agreement)
-        acts = my_party is not None and self.tenant.has_role(Role.ADMIN)
+        request = policy.open_termination(agreement)
         if request is None:
             declined = (
                 TerminationRequest.objects.visible_to(self.organisation)
@@ -220,9 +208,8 @@ class AgreementDetailView(AgreementMixin, TemplateView):
                 .first()
             )
             return {
-                "may_request_termination": acts,
                 "termination_declined": declined,
-                "shows_termination": acts or declined is not None,
+                "shows_termination": may.request_termination or declined is not None,
             }
         consents = {
             consent.party_id: consent
@@ -230,7 +217,6 @@ class AgreementDetailView(AgreementMixin, TemplateView):
                 request=request
             )
         }
-        mine = my_party.pk if my_party else None
         return {
             "shows_termination": True,
             "termination": request,
@@ -238,8 +224,6 @@ class AgreementDetailView(AgreementMixin, TemplateView):
                 (party, "asked" if party.pk == request.party_id else "", consents.get(party.pk))
                 for party in parties
             ],
-            "may_withdraw_termination": acts and mine == request.party_id,
-            "may_answer_termination": acts and mine != request.party_id and mine not in consents,
         }
 
 
@@ -386,14 +370,7 @@ class SignView(AgreementMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        party = self.my_party()
-        context.update(
-            version=self.agreement.current_version,
-            party=party,
-            is_my_turn=party in services._next_signers(self.agreement)
-            if self.agreement.is_open_for_signing
-            else False,
-        )
+        context.update(version=self.agreement.current_version, party=self.my_party())
         return context
 
     def form_valid(self, form):
@@ -596,7 +573,7 @@ class VerifyView(FormView):
             form.add_error("file", _("This file is not a PDF."))
             return self.form_invalid(form)
         data = head + upload.read()
-        result = services.agreement_verify_pdf(data)
+        result = selectors.agreement_verify_pdf(data)
         return self.render_to_response(
             self.get_context_data(form=VerifyForm(), result=result, checked=True)
         )
@@ -615,7 +592,7 @@ class BulkCreateView(TenantMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        candidates = services.bulk_candidates(self.tenant)
+        candidates = selectors.bulk_candidates(self.tenant)
         kwargs.update(
             templates=AgreementTemplate.objects.visible_to(self.organisation).prefetch_related(
                 "versions"
@@ -655,7 +632,7 @@ class BulkProgressView(TenantMixin, TemplateView):
         )
 
     def get(self, request, *args, **kwargs):
-        progress = services.bulk_progress(self.batch)
+        progress = selectors.bulk_progress(self.batch)
         if request.headers.get("Accept", "").startswith("application/json"):
             return JsonResponse({**progress.__dict__, "percent": progress.percent})
         return super().get(request, *args, **kwargs)
@@ -664,7 +641,7 @@ class BulkProgressView(TenantMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             batch=self.batch,
-            progress=services.bulk_progress(self.batch),
+            progress=selectors.bulk_progress(self.batch),
             agreements=self.batch.agreements.prefetch_related(
                 "parties__organisation", "versions"
             ).order_by("pk"),

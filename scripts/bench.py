@@ -133,7 +133,7 @@ def _median_ms(function, runs: int) -> tuple[float, float]:
 def main() -> None:
     from django.db import transaction
 
-    from agreements import services
+    from agreements import selectors, services
     from agreements.models import Agreement
     from agreements.pdf import final_pdf, version_pdf
     from core.outbox import outbox_relay
@@ -212,7 +212,7 @@ def main() -> None:
         deadline = time.time() + 900
         while time.time() < deadline:
             outbox_relay()  # what beat does every 30 s, here at once
-            progress = services.bulk_progress(batch)
+            progress = selectors.bulk_progress(batch)
             if progress.done and progress.prepared == batch.total:
                 break
             time.sleep(0.5)

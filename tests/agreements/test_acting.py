@@ -19,7 +19,7 @@ from agreements.models import (
     TerminationRequest,
     TerminationStatus,
 )
-from agreements.services import TERMINABLE
+from agreements.policy import TERMINABLE
 from tests.agreements.conftest import BODY, sign
 from tests.conftest import tenant_of
 from tests.factories import MembershipFactory, OrganisationFactory

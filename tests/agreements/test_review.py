@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from agreements import services
+from agreements import selectors, services
 from agreements.audit import audit_verify
 from agreements.models import Agreement, AgreementStatus, RenderStatus, Signature
 from tests.agreements.conftest import sign
@@ -201,7 +201,7 @@ def test_bulk_reruns_and_edits_keep_progress_true(
     services.agreement_update(
         tenant=tenant_of(chamber_staff), agreement_id=agreement.pk, body="<p>v2</p>"
     )
-    progress = services.bulk_progress(batch)
+    progress = selectors.bulk_progress(batch)
     assert (progress.prepared, progress.rendered, progress.failed) == (1, 1, 0)
     assert progress.percent == 100 and progress.done
 

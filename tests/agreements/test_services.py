@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
-from agreements import services
+from agreements import selectors, services
 from agreements.audit import audit_verify
 from agreements.models import (
     Agreement,
@@ -182,12 +182,12 @@ def test_every_party_signs_and_the_final_pdf_is_signed_and_verifiable(
     assert "Certificate of completion" in text and "203.0.113.7" in text
     assert sent.current_version.sha256 in text
 
-    found = services.agreement_verify_pdf(final)
+    found = selectors.agreement_verify_pdf(final)
     assert found.agreement == sent and found.signature_intact
     assert len(found.signing_dates) == 2
 
     tampered = final.replace(b"/Producer", b"/Producex", 1)
-    assert services.agreement_verify_pdf(tampered).agreement is None
+    assert selectors.agreement_verify_pdf(tampered).agreement is None
     assert not pades_check(tampered).intact
     assert any("Signed by every party" in m.subject for m in mail.outbox)
 
@@ -405,7 +405,7 @@ def test_bulk_prepares_and_sends_one_agreement_per_pair(
         term_months=24,
         focus_areas=["internship_bases"],
     )
-    progress = services.bulk_progress(batch)
+    progress = selectors.bulk_progress(batch)
     assert progress.total == 4 and progress.prepared == 4 and progress.rendered == 4
     assert progress.done and progress.percent == 100
     assert set(batch.agreements.values_list("status", flat=True)) == {AgreementStatus.SENT}

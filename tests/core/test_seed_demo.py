@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.forms.models import model_to_dict
 
 from accounts.models import ChamberMembership, Membership, Organisation, OrganisationKind
-from agreements import services
+from agreements import selectors
 from agreements.audit import audit_verify
 from agreements.models import Agreement, Signature
 from core import clock
@@ -62,7 +62,7 @@ def test_seed_demo_builds_the_article_and_is_idempotent(db):
     strategic = Agreement.objects.get(drafted_by=chamber, kind="strategic")
     assert strategic.status in ("signed", "active") and strategic.event == visit
     assert strategic.parties.count() == 3 and strategic.final_sha256
-    assert services.agreement_verify_pdf(strategic.final_pdf.read()).agreement == strategic
+    assert selectors.agreement_verify_pdf(strategic.final_pdf.read()).agreement == strategic
     bilateral = Agreement.objects.filter(kind="university_enterprise")
     assert bilateral.count() == 19
     assert len(set(bilateral.values_list("status", flat=True))) >= 4  # a mix of states

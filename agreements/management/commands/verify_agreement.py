@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from agreements.services import agreement_verify_pdf
+from agreements.selectors import agreement_verify_pdf
 from core.scopes import scopes_disabled
 
 
