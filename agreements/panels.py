@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
-
-from accounts.models import Role
 from accounts.tenancy import Tenant
-from agreements.models import (
-    Agreement,
-    AgreementStatus,
-    PartyStatus,
-    TerminationRequest,
-    TerminationStatus,
-)
+from agreements import selectors
+from agreements.models import Agreement, AgreementStatus
+from agreements.policy import TERMINABLE
 from partnerships.panels import Panel
 
 
 def agreements_panel(tenant: Tenant) -> Panel:
     organisation = tenant.organisation
-    visible = Agreement.objects.visible_to(organisation)
-    counts = dict(visible.values_list("status").annotate(n=Count("pk")).order_by())
+    counts = selectors.status_counts(organisation)
     peak = max(counts.values(), default=0)
     by_status = [
         {
@@ -31,35 +23,11 @@ def agreements_panel(tenant: Tenant) -> Panel:
         for value, label in AgreementStatus.choices
         if counts.get(value)
     ]
-    waiting = []
-    if tenant.is_signatory and tenant.user is not None:
-        waiting = list(
-            visible.filter(
-                status__in=[AgreementStatus.SENT, AgreementStatus.PARTIALLY_SIGNED],
-                parties__organisation=organisation,
-                parties__signatory=tenant.user,
-                parties__status=PartyStatus.WAITING,
-            ).select_related("drafted_by")[:8]
-        )
-    terminations = []
-    if tenant.has_role(Role.ADMIN):
-        # Requests to end an agreement early that wait for this organisation's answer.
-        terminations = list(
-            TerminationRequest.objects.visible_to(organisation)
-            .filter(
-                status=TerminationStatus.OPEN,
-                agreement__status__in=[AgreementStatus.SIGNED, AgreementStatus.ACTIVE],
-                agreement__parties__organisation=organisation,
-            )
-            .exclude(party__organisation=organisation)
-            .exclude(consents__party__organisation=organisation)
-            .select_related("agreement", "party__organisation")[:8]
-        )
     at_my_events = 0
     if organisation.is_chamber:
         at_my_events = (
-            visible.filter(event__organiser=organisation)
-            .filter(status__in=[AgreementStatus.SIGNED, AgreementStatus.ACTIVE])
+            Agreement.objects.visible_to(organisation)
+            .filter(event__organiser=organisation, status__in=TERMINABLE)
             .count()
         )
     return Panel(
@@ -67,8 +35,14 @@ def agreements_panel(tenant: Tenant) -> Panel:
         context={
             "by_status": by_status,
             "total": sum(counts.values()),
-            "waiting": waiting,
-            "terminations": terminations,
+            "waiting": list(
+                selectors.waiting_for_signature(tenant).select_related("drafted_by")[:8]
+            ),
+            "terminations": list(
+                selectors.terminations_to_answer(tenant).select_related(
+                    "agreement", "party__organisation"
+                )[:8]
+            ),
             "at_my_events": at_my_events,
         },
         order=20,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.formats import date_format
 
 from accounts.models import (
@@ -15,6 +15,7 @@ from accounts.models import (
 )
 from accounts.tenancy import Tenant
 from agreements.models import (
+    OPEN_FOR_SIGNING,
     Agreement,
     AgreementStatus,
     BulkBatch,
@@ -23,8 +24,9 @@ from agreements.models import (
     RenderStatus,
     SigningOrder,
     TerminationRequest,
+    TerminationStatus,
 )
-from agreements.policy import require_chamber
+from agreements.policy import TERMINABLE, require_chamber
 
 
 def party_candidates(tenant: Tenant):
@@ -153,3 +155,39 @@ def agreement_verify_pdf(data: bytes) -> Verification:
         return Verification(None, False)
     check = pades_check(data)
     return Verification(agreement, check.intact and check.trusted)
+
+
+def status_counts(organisation: Organisation) -> dict[str, int]:
+    """How many of the agreements this organisation sees are in each status (in SQL)."""
+    visible = Agreement.objects.visible_to(organisation)
+    counts = dict(visible.values_list("status").annotate(n=Count("pk")).order_by())
+    return {value: counts.get(value, 0) for value in AgreementStatus.values}
+
+
+def waiting_for_signature(tenant: Tenant):
+    """The open agreements where the reader is the named signatory and has not signed."""
+    if not tenant.is_signatory or tenant.user is None:
+        return Agreement.objects.none()
+    return Agreement.objects.visible_to(tenant.organisation).filter(
+        status__in=OPEN_FOR_SIGNING,
+        parties__organisation=tenant.organisation,
+        parties__signatory=tenant.user,
+        parties__status=PartyStatus.WAITING,
+    )
+
+
+def terminations_to_answer(tenant: Tenant):
+    """Requests to end an agreement early that wait for this organisation's admins."""
+    organisation = tenant.organisation
+    if not tenant.may_administer:
+        return TerminationRequest.objects.none()
+    return (
+        TerminationRequest.objects.visible_to(organisation)
+        .filter(
+            status=TerminationStatus.OPEN,
+            agreement__status__in=TERMINABLE,
+            agreement__parties__organisation=organisation,
+        )
+        .exclude(party__organisation=organisation)
+        .exclude(consents__party__organisation=organisation)
+    )

@@ -36,7 +36,6 @@ from agreements.models import (
     AgreementVersion,
     AuditEntry,
     BulkBatch,
-    PartyStatus,
     RenderStatus,
     TerminationConsent,
     TerminationRequest,
@@ -85,22 +84,8 @@ class AgreementListView(TenantMixin, TemplateView):
         status = ChoiceFilterForm(self.request.GET, choices=AgreementStatus.choices).chosen()
         if status:
             agreements = agreements.filter(status=status)
-        counts = {value: 0 for value in AgreementStatus.values}
-        for value in Agreement.objects.visible_to(self.organisation).values_list(
-            "status", flat=True
-        ):
-            counts[value] += 1
-        waiting = []
-        if self.tenant.is_signatory:
-            waiting = [
-                a
-                for a in Agreement.objects.visible_to(self.organisation).filter(
-                    status__in=[AgreementStatus.SENT, AgreementStatus.PARTIALLY_SIGNED],
-                    parties__organisation=self.organisation,
-                    parties__signatory=self.request.user,
-                    parties__status=PartyStatus.WAITING,
-                )
-            ]
+        counts = selectors.status_counts(self.organisation)
+        waiting = list(selectors.waiting_for_signature(self.tenant))
         context.update(
             agreements=agreements[:200],
             status=status,
