@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from events.models import BadgeExport, Event, Registration
-from events.registrations import registration_check_in, registration_create
+from events.services import registration_check_in, registration_create
 from tests.conftest import tenant_of
 from tests.factories import MembershipFactory, OrganisationFactory
 
