@@ -9,9 +9,9 @@ from rest_framework.views import APIView
 from accounts.models import Organisation, Role
 from accounts.tenancy import TenantAPIMixin
 from core.api import ModelSerializer
-from events import services
+from events import selectors, services
 from events.models import AgendaItem, Event, EventInvitation, Registration
-from events.registrations import registration_check_in, registration_create
+from events.services import registration_check_in, registration_create
 
 
 class SpeakerSerializer(serializers.Serializer):
@@ -54,19 +54,7 @@ class EventSerializer(ModelSerializer):
         fields = [
             "id",
             "organiser",
-            "host",
-            "title_en",
-            "title_zh",
-            "description_en",
-            "description_zh",
-            "starts_at",
-            "ends_at",
-            "timezone",
-            "venue",
-            "address",
-            "chairperson",
-            "capacity",
-            "registration_deadline",
+            *services.EVENT_FIELDS,
             "status",
             "cancellation_reason",
             "agenda",
@@ -78,7 +66,7 @@ class EventSerializer(ModelSerializer):
         tenant = self.context.get("tenant")
         if tenant is not None:
             # Scoped: a host can only be an organisation in the tenant's own network.
-            self.fields["host"].queryset = services.invitable_organisations(tenant)
+            self.fields["host"].queryset = selectors.invitable_organisations(tenant=tenant)
 
 
 class InvitationSerializer(ModelSerializer):
@@ -210,7 +198,7 @@ class InvitationList(EventScopedMixin, APIView):
         serializer.is_valid(raise_exception=True)
         slugs = set(serializer.validated_data["organisations"])
         ids = list(
-            services.invitable_organisations(self.tenant)
+            selectors.invitable_organisations(tenant=self.tenant)
             .filter(slug__in=slugs)
             .values_list("pk", flat=True)
         )

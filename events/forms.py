@@ -16,6 +16,7 @@ from accounts.models import Organisation, OrganisationKind, Sector
 from core.forms import DateTimeField
 from core.validators import date_in_range, timezone_names, validate_date_range
 from events.models import AgendaItem, Event, EventPhoto, Registration
+from events.services import EVENT_FIELDS
 
 COMMON_TIMEZONES = (
     "Asia/Shanghai",
@@ -81,21 +82,7 @@ class EventForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = [
-            "title_en",
-            "title_zh",
-            "description_en",
-            "description_zh",
-            "starts_at",
-            "ends_at",
-            "timezone",
-            "registration_deadline",
-            "capacity",
-            "host",
-            "venue",
-            "address",
-            "chairperson",
-        ]
+        fields = EVENT_FIELDS
         widgets = {
             "starts_at": DATETIME_WIDGET,
             "ends_at": DATETIME_WIDGET,

@@ -5,9 +5,11 @@ import io
 import qrcode
 import qrcode.image.svg
 
+PAYLOAD_PREFIX = "lastmile:"
+
 
 def qr_payload(code: str) -> str:
-    return f"lastmile:{code}"
+    return PAYLOAD_PREFIX + code
 
 
 def qr_svg(code: str) -> str:

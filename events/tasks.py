@@ -7,10 +7,8 @@ from django.utils import timezone
 
 from core.outbox import outbox_enqueue
 from core.tasks import RETRYING, run_leased
-from events.exports import BADGE_LEASE, badge_export_render
 from events.models import BadgeExport, EventInvitation, EventStatus, ExportStatus
-from events.registrations import reminders_send
-from events.services import event_invitation_send
+from events.services import BADGE_LEASE, badge_export_render, event_invitation_send, reminders_send
 
 
 @shared_task(acks_late=True, max_retries=8, **RETRYING)

@@ -43,12 +43,14 @@ READ_SITES = [
     "*/panels.py",
     "*/context_processors.py",
     "*/forms.py",
-    "events/exports.py",  # the attendee CSV and badge sheets the export pages serve
+    "events/services/exports.py",  # the attendee CSV and badge sheets the export pages serve
 ]
 # With --extended: the services and tasks behind them (their own tests catch these).
 EXTENDED_SITES = [
     "*/services.py",
-    "events/registrations.py",
+    "*/services/*.py",
+    "*/selectors.py",
+    "*/policy.py",
     "accounts/tenancy.py",
 ]
 TESTS = [

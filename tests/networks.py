@@ -29,9 +29,13 @@ from accounts.models import Invitation, Membership, Organisation, OrganisationKi
 from agreements import services as agreements
 from agreements.models import Agreement, AgreementTemplate, BulkBatch, TerminationRequest
 from events import services as events
-from events.exports import badge_export_request
 from events.models import AgendaItem, BadgeExport, Event, Registration
-from events.registrations import registration_cancel, registration_check_in, registration_create
+from events.services import (
+    badge_export_request,
+    registration_cancel,
+    registration_check_in,
+    registration_create,
+)
 from tests.conftest import tenant_of
 from tests.factories import UserFactory
 

@@ -1,14 +1,18 @@
+from functools import cached_property
+
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
 from accounts.tenancy import TenantMixin
 from events.models import Event
+from events.policy import EventPolicy, event_policy
 
 
 class EventMixin(TenantMixin):
     """Resolves self.event through Event.objects.visible_to (404 otherwise).
 
-    organiser_only views also require the tenant to be the event's organiser.
+    organiser_only views also require the tenant to be the event's organiser. Pages read
+    what the tenant may do with the event from `may` (events/policy.py).
     """
 
     organiser_only = False
@@ -20,9 +24,9 @@ class EventMixin(TenantMixin):
             events = events.filter(organiser=self.organisation)
         self.event = get_object_or_404(events, pk=self.kwargs["pk"])
 
-    @property
-    def is_organiser(self) -> bool:
-        return self.event.organiser_id == self.organisation.pk
+    @cached_property
+    def may(self) -> EventPolicy:
+        return event_policy(self.tenant, self.event)
 
     def event_url(self, name: str = "event_detail", **kwargs) -> str:
         return reverse(
@@ -34,5 +38,5 @@ class EventMixin(TenantMixin):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("event", self.event)
-        kwargs.setdefault("is_organiser", self.is_organiser)
+        kwargs.setdefault("may", self.may)
         return super().get_context_data(**kwargs)

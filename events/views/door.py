@@ -14,7 +14,6 @@ from django.views.generic import TemplateView, View
 from accounts.models import Organisation, Role
 from core.files import serve_private_file
 from core.forms import FormatForm, apply_validation_error
-from events.exports import attendees_csv, badge_export_request
 from events.forms import CheckInForm, CheckInSearchForm, WalkInForm
 from events.models import (
     BadgeExport,
@@ -23,8 +22,10 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.registrations import (
-    registering_organisations,
+from events.selectors import registering_organisations
+from events.services import (
+    attendees_csv,
+    badge_export_request,
     registration_check_in,
     registration_create,
 )
@@ -40,7 +41,7 @@ class CheckInView(EventMixin, TemplateView):
 
     def organisations(self):
         return Organisation.objects.visible_to(self.organisation).filter(
-            registering_organisations(self.event)
+            registering_organisations(event=self.event)
         )
 
     def get_context_data(self, **kwargs):

@@ -1,7 +1,7 @@
 """Event pages: list, create, edit, agenda, lifecycle, invitations, follow-up."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -14,7 +14,7 @@ from accounts.models import Role
 from accounts.tenancy import TenantMixin
 from core.files import serve_private_file
 from core.forms import apply_validation_error
-from events import services
+from events import selectors, services
 from events.calendar import event_ics
 from events.forms import (
     AgendaFormSet,
@@ -25,9 +25,9 @@ from events.forms import (
     InviteForm,
     MinutesForm,
     PhotoForm,
+    speakers_to_text,
 )
 from events.models import Event, EventPhoto, EventStatus, Registration, RegistrationStatus
-from events.registrations import may_register
 from events.views.base import EventMixin
 
 
@@ -63,7 +63,7 @@ class EventCreateView(TenantMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["hosts"] = services.invitable_organisations(self.tenant)
+        kwargs["hosts"] = selectors.invitable_organisations(tenant=self.tenant)
         return kwargs
 
     def form_valid(self, form):
@@ -85,7 +85,7 @@ class EventUpdateView(EventMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["hosts"] = services.invitable_organisations(self.tenant)
+        kwargs["hosts"] = selectors.invitable_organisations(tenant=self.tenant)
         kwargs["instance"] = Event.objects.visible_to(self.organisation).get(pk=self.event.pk)
         return kwargs
 
@@ -117,9 +117,8 @@ class EventDetailView(EventMixin, TemplateView):
             .active()
             .order_by("full_name"),
             invitations=event.invitations.select_related("organisation")
-            if self.is_organiser
+            if self.may.see_registrations
             else [],
-            may_register=event.registration_open and may_register(self.tenant, event),
             steps=_steps(event),
         )
         return context
@@ -189,12 +188,7 @@ class AgendaEditView(EventMixin, TemplateView):
                     "time": item.time,
                     "title_en": item.title_en,
                     "title_zh": item.title_zh,
-                    "speakers_text": "\n".join(
-                        " / ".join(
-                            filter(None, (s.get("name"), s.get("title"), s.get("organisation")))
-                        )
-                        for s in item.speakers
-                    ),
+                    "speakers_text": speakers_to_text(item.speakers),
                 }
                 for item in self.event.agenda_items.all()
             ]
@@ -233,7 +227,7 @@ class InviteView(EventMixin, TemplateView):
     template_name = "events/invite.html"
 
     def candidates(self, form: InviteFilterForm):
-        organisations = services.invitable_organisations(self.tenant).order_by("name_en")
+        organisations = selectors.invitable_organisations(tenant=self.tenant).order_by("name_en")
         if form.is_valid():
             if form.cleaned_data["kind"]:
                 organisations = organisations.filter(kind=form.cleaned_data["kind"])
@@ -260,7 +254,9 @@ class InviteView(EventMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = InviteForm(request.POST, organisations=services.invitable_organisations(self.tenant))
+        form = InviteForm(
+            request.POST, organisations=selectors.invitable_organisations(tenant=self.tenant)
+        )
         valid = form.is_valid()
         back = self.event_url("event_invite") + form.query()  # with the filters in use
         if not valid:
@@ -324,7 +320,9 @@ class FollowUpView(EventMixin, TemplateView):
         context["photos"] = EventPhoto.objects.visible_to(self.organisation).filter(
             event=self.event
         )
-        context["figures"] = services.attendance_figures(self.event) if self.is_organiser else None
+        context["figures"] = (
+            selectors.attendance_figures(event=self.event) if self.may.see_registrations else None
+        )
         # Filled by the agreements app through its reverse relation (no import: the
         # dependency points from agreements to events), scoped like everything else.
         signed_here = getattr(self.event, "agreements", None)
@@ -336,8 +334,9 @@ class FollowUpView(EventMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        self.tenant.require(Role.STAFF)
-        if not self.is_organiser:
+        if not self.tenant.may_write:
+            raise PermissionDenied
+        if not self.may.minutes:
             raise Http404
         part = FollowUpPartForm(request.POST)
         if part.is_valid() and part.cleaned_data["form"] == "photo":

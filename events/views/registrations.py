@@ -12,7 +12,7 @@ from events.forms import CertificateLookupForm, RegistrationForm
 from events.models import Registration, RegistrationStatus
 from events.pdf import certificate_pdf
 from events.qr import qr_svg
-from events.registrations import registration_cancel, registration_create
+from events.services import registration_cancel, registration_create
 from events.views.base import EventMixin
 
 

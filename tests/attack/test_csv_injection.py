@@ -13,7 +13,7 @@ import io
 from django.urls import reverse
 
 from accounts.models import Organisation
-from events.registrations import registration_create
+from events.services import registration_create
 from tests.conftest import tenant_of
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

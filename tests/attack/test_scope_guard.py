@@ -17,7 +17,7 @@ import pytest
 
 from core.scopes import ScopeError, _current, scope
 from events.models import Event, Registration
-from events.registrations import registration_create
+from events.services import registration_create
 from tests.conftest import tenant_of
 from tests.factories import MembershipFactory
 

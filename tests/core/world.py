@@ -16,7 +16,7 @@ from agreements import services as agreement_services
 from agreements.models import AgreementVersion, BulkBatch, RenderStatus
 from events import services as event_services
 from events.models import BadgeExport, EventPhoto
-from events.registrations import registration_check_in, registration_create
+from events.services import registration_check_in, registration_create
 from tests.conftest import tenant_of
 from tests.factories import InvitationFactory, MembershipFactory, OrganisationFactory
 

@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from events.models import Event, Registration
-from events.registrations import registration_create
+from events.services import registration_create
 from tests.conftest import tenant_of
 from tests.factories import MembershipFactory, OrganisationFactory
 

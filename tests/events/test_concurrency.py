@@ -9,7 +9,7 @@ from accounts.models import Role
 from core.scopes import scope
 from events import services
 from events.models import BadgeExport, RegistrationStatus
-from events.registrations import registration_create
+from events.services import registration_create
 from tests.conftest import require, tenant_of
 from tests.factories import MembershipFactory
 
@@ -109,7 +109,7 @@ def test_two_deliveries_of_a_badge_sheet_render_it_once(
         "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/lastmile to run concurrency tests",
     )
     from core.leases import LeaseHeld
-    from events import exports
+    from events.services import exports
 
     for n in range(3):
         registration_create(

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Role
-from events import services
+from events import selectors, services
 from events.models import Event, EventStatus
-from events.registrations import registration_create
+from events.services import registration_create
 from tests.conftest import tenant_of
 from tests.factories import MembershipFactory, OrganisationFactory
 
@@ -85,7 +85,9 @@ def test_inviting_all_members_and_emailing_their_people_on_publish(
         ChamberMembership.objects.create(chamber=chamber, member=company, joined_on="2021-05-01")
         MembershipFactory(organisation=company, role=Role.ADMIN)
     event = event_factory()
-    invitable = services.invitable_organisations(tenant_of(chamber_staff)).filter(kind="enterprise")
+    invitable = selectors.invitable_organisations(tenant=tenant_of(chamber_staff)).filter(
+        kind="enterprise"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.event_invite(
             tenant=tenant_of(chamber_staff),

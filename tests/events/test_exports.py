@@ -4,10 +4,14 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
-from events.exports import attendees_csv, badge_export_request
 from events.models import BadgeExport
 from events.pdf import certificate_pdf
-from events.registrations import registration_check_in, registration_create
+from events.services import (
+    attendees_csv,
+    badge_export_request,
+    registration_check_in,
+    registration_create,
+)
 from tests.conftest import tenant_of
 
 

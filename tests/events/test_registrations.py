@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Role
 from events import services
 from events.models import Registration, RegistrationStatus
-from events.registrations import (
+from events.services import (
     registration_cancel,
     registration_check_in,
     registration_create,

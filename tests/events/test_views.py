@@ -3,14 +3,14 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import Role
 from events.models import BadgeExport, Event, Registration
-from events.registrations import registration_check_in, registration_create
+from events.services import registration_check_in, registration_create
 from tests.conftest import tenant_of
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.routes import all_routes
 
 
 def _base(membership, event):
@@ -383,18 +383,7 @@ def test_cancelling_the_event_in_the_browser(
 
 
 def _event_routes():
-    routes = []
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern) and "events/<int:pk>/" in route:
-                routes.append(route)
-
-    walk(get_resolver().url_patterns, "")
-    return routes
+    return [route for route in all_routes() if "events/<int:pk>/" in route.route]
 
 
 def test_every_event_route_is_404_to_another_organisation(
@@ -419,16 +408,16 @@ def test_every_event_route_is_404_to_another_organisation(
     client.force_login(outsider.user)
     routes = _event_routes()
     assert len(routes) >= 20
+    ids = {
+        "pk": published_event.pk,
+        "registration_pk": registration.pk,
+        "export_pk": export.pk,
+        "invitation_pk": published_event.invitations.get().pk,
+        "photo_pk": 1,
+    }
     for route in routes:
         for slug in (chamber_staff.organisation.slug, outsider.organisation.slug):
-            url = "/" + (
-                route.replace("<slug:org_slug>", slug)
-                .replace("<int:pk>", str(published_event.pk))
-                .replace("<int:registration_pk>", str(registration.pk))
-                .replace("<int:export_pk>", str(export.pk))
-                .replace("<int:invitation_pk>", str(published_event.invitations.get().pk))
-                .replace("<int:photo_pk>", "1")
-            )
+            url = route.fill(org_slug=slug, **ids)
             assert client.get(url).status_code == 404, url
             assert (
                 client.post(url, {"code": registration.code, "reason": "x"}).status_code == 404

@@ -1,17 +1,15 @@
-"""Registrations: capacity with a waiting list, cancellation, check-in, reminders."""
+"""Registrations: capacity with a waiting list, walk-ins, cancellation, reminders."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, Role
+from accounts.models import Organisation
 from accounts.tenancy import Tenant
 from core import clock
 from core.links import absolute_url
@@ -23,19 +21,14 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from events.policy import EventPolicy, event_policy, may_cancel_registration
 from events.qr import qr_png
+from events.selectors import registering_organisations, reminders_due
 
-REMINDER_LEAD = timedelta(hours=24)
 # Seats are shared: capacity, the waiting list and "already registered" are decided over
 # every organisation's registrations for the event (only numbers and yes/no come back to
 # the registrant; promoting from the waiting list touches the next person, whoever's).
 SEATS = "an event's seats are decided over every organisation's registrations"
-
-
-def registering_organisations(event: Event) -> Q:
-    """Who may register people: the organiser, the host and the invited organisations."""
-    invited = event.invitations.values("organisation_id")
-    return Q(pk=event.organiser_id) | Q(pk=event.host_id) | Q(pk__in=invited)
 
 
 def _lock_event(tenant: Tenant, event_id: int) -> Event:
@@ -44,12 +37,17 @@ def _lock_event(tenant: Tenant, event_id: int) -> Event:
     return Event.objects.visible_to(tenant.organisation).select_for_update().get(pk=event_id)
 
 
-def may_register(tenant: Tenant, event: Event) -> bool:
+def _seats_taken(event: Event) -> int:
     return (
-        Organisation.objects.visible_to(tenant.organisation)
-        .filter(pk=tenant.organisation.pk)
-        .filter(registering_organisations(event))
-        .exists()
+        event.registrations.across_tenants(SEATS)
+        .filter(status=RegistrationStatus.CONFIRMED)
+        .count()
+    )
+
+
+def _already_registered(email: str) -> ValidationError:
+    return ValidationError(
+        {"email": _("%(email)s is already registered for this event.") % {"email": email}}
     )
 
 
@@ -69,31 +67,16 @@ def registration_create(
     """Register a person from the tenant's organisation: confirmed while seats last, then
     on the waiting list. Walk-ins are added (and checked in) by the organiser at the door.
     Registration closes at the deadline (or the start) as of `now`."""
-    now = now or clock.now()
-    tenant.require(Role.STAFF if walk_in else Role.VIEWER)
+    tenant.require()  # a member: a task's tenant registers nobody
     event = _lock_event(tenant, event_id)
+    may = event_policy(tenant, event, now=now)
     email = email.strip().lower()
     if walk_in:
-        organisation = _walk_in_organisation(tenant, event, organisation_id)
+        organisation = _walk_in_organisation(tenant, event, may, organisation_id)
     else:
-        _check_open(tenant, event, now)
+        _check_open(event, may)
         _check_registrant(tenant, email)
         organisation = tenant.organisation
-    if event.registrations.across_tenants(SEATS).active().filter(email=email).exists():
-        raise ValidationError(
-            {"email": _("%(email)s is already registered for this event.") % {"email": email}}
-        )
-    confirmed = (
-        event.registrations.across_tenants(SEATS)
-        .filter(status=RegistrationStatus.CONFIRMED)
-        .count()
-    )
-    full = confirmed >= event.capacity
-    if walk_in and full:
-        raise ValidationError(
-            _("The event is full (%(capacity)s). Raise the capacity to admit a walk-in.")
-            % {"capacity": event.capacity}
-        )
     registration = Registration(
         event=event,
         organisation=organisation,
@@ -102,34 +85,50 @@ def registration_create(
         job_title=job_title.strip(),
         email=email,
         needs=needs.strip(),
-        status=RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED,
+        status=_place(event, email, walk_in=walk_in),
         walk_in=walk_in,
         language=get_language() or "en",
     )
     if walk_in:
         registration.checked_in_at = clock.now()
         registration.checked_in_by = tenant.user
-    registration.full_clean()
-    try:
-        with transaction.atomic():
-            registration.save()
-    except IntegrityError as exc:  # the unique constraint caught a concurrent duplicate
-        raise ValidationError(
-            {"email": _("%(email)s is already registered for this event.") % {"email": email}}
-        ) from exc
+    _save_once(registration)
     if not walk_in:
         registration_email_queue(registration=registration, kind="confirmation")
     return registration
 
 
-def _walk_in_organisation(tenant: Tenant, event: Event, organisation_id: int | None):
-    if event.organiser_id != tenant.organisation.pk:
-        raise Event.DoesNotExist
-    if event.status != EventStatus.PUBLISHED:
+def _place(event: Event, email: str, *, walk_in: bool) -> str:
+    """Confirmed while seats last, else the waiting list; a walk-in needs a seat."""
+    if event.registrations.across_tenants(SEATS).active().filter(email=email).exists():
+        raise _already_registered(email)
+    full = _seats_taken(event) >= event.capacity
+    if walk_in and full:
+        raise ValidationError(
+            _("The event is full (%(capacity)s). Raise the capacity to admit a walk-in.")
+            % {"capacity": event.capacity}
+        )
+    return RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED
+
+
+def _save_once(registration: Registration) -> None:
+    registration.full_clean()
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError as exc:  # the unique constraint caught a concurrent duplicate
+        raise _already_registered(registration.email) from exc
+
+
+def _walk_in_organisation(
+    tenant: Tenant, event: Event, may: EventPolicy, organisation_id: int | None
+) -> Organisation:
+    may.require_manage()
+    if not may.check_in:
         raise ValidationError(_("Check-in is open only for a published event."))
     organisation = (
         Organisation.objects.visible_to(tenant.organisation)
-        .filter(registering_organisations(event))
+        .filter(registering_organisations(event=event))
         .filter(pk=organisation_id or tenant.organisation.pk)
         .first()
     )
@@ -142,7 +141,7 @@ def _walk_in_organisation(tenant: Tenant, event: Event, organisation_id: int | N
 
 def _check_registrant(tenant: Tenant, email: str) -> None:
     """Staff register colleagues; a viewer registers only themselves."""
-    if not tenant.has_role(Role.STAFF) and email != tenant.user.email.lower():
+    if not tenant.may_write and email != tenant.user.email.lower():
         raise ValidationError(
             {
                 "email": _(
@@ -153,15 +152,16 @@ def _check_registrant(tenant: Tenant, email: str) -> None:
         )
 
 
-def _check_open(tenant: Tenant, event: Event, now: datetime) -> None:
+def _check_open(event: Event, may: EventPolicy) -> None:
+    if may.register:
+        return
     if event.status == EventStatus.CANCELLED:
         raise ValidationError(_("This event was cancelled."))
     if event.status != EventStatus.PUBLISHED:
         raise ValidationError(_("This event is not open for registration."))
-    if not may_register(tenant, event):
+    if not may.participant:
         raise ValidationError(_("Your organisation is not invited to this event."))
-    if not event.registration_open_at(now):
-        raise ValidationError(_("Registration for this event has closed."))
+    raise ValidationError(_("Registration for this event has closed."))
 
 
 @transaction.atomic
@@ -175,10 +175,8 @@ def registration_cancel(*, tenant: Tenant, registration_id: int) -> Registration
         .select_for_update()
         .get(pk=registration.pk)
     )
-    own = tenant.user is not None and tenant.user.pk == registration.registered_by_id
-    own = own or (tenant.user is not None and tenant.user.email == registration.email)
-    if registration.organisation_id != tenant.organisation.pk or not own:
-        tenant.require(Role.STAFF)  # the organiser, or a colleague's place
+    if not may_cancel_registration(tenant, registration):
+        raise PermissionDenied
     if registration.status == RegistrationStatus.CANCELLED:
         raise ValidationError(_("This registration was already cancelled."))
     if registration.checked_in_at:
@@ -192,12 +190,7 @@ def registration_cancel(*, tenant: Tenant, registration_id: int) -> Registration
 
 def waitlist_promote(*, event: Event) -> list[Registration]:
     """Fill free seats from the waiting list in order; call with the event row locked."""
-    confirmed = (
-        event.registrations.across_tenants(SEATS)
-        .filter(status=RegistrationStatus.CONFIRMED)
-        .count()
-    )
-    free = max(event.capacity - confirmed, 0)
+    free = max(event.capacity - _seats_taken(event), 0)
     if free == 0 or event.status != EventStatus.PUBLISHED:
         return []
     promoted = list(
@@ -235,56 +228,6 @@ def registration_email_queue(*, registration: Registration, kind: str) -> None:
     email_queue(message=message)
 
 
-@dataclass(frozen=True)
-class CheckIn:
-    registration: Registration
-    already: bool
-
-
-@transaction.atomic
-def registration_check_in(*, tenant: Tenant, event_id: int, code: str) -> CheckIn:
-    """Check a person in by the code in their QR; a second scan says when, and counts once."""
-    tenant.require(Role.STAFF)
-    event = Event.objects.visible_to(tenant.organisation).get(
-        pk=event_id, organiser=tenant.organisation
-    )
-    code = (code or "").strip()
-    if code.startswith("lastmile:"):
-        code = code.removeprefix("lastmile:")
-    registration = (
-        event.registrations.select_for_update().filter(code=code).first() if code else None
-    )
-    if registration is None:
-        raise ValidationError(_("Unknown code: this QR code is not a registration for this event."))
-    if event.status != EventStatus.PUBLISHED:
-        raise ValidationError(_("Check-in is open only for a published event."))
-    if registration.status == RegistrationStatus.CANCELLED:
-        raise ValidationError(
-            _("%(name)s cancelled this registration.") % {"name": registration.full_name}
-        )
-    if registration.status == RegistrationStatus.WAITLISTED:
-        raise ValidationError(
-            _("%(name)s is on the waiting list, not confirmed.") % {"name": registration.full_name}
-        )
-    if registration.checked_in_at:
-        return CheckIn(registration=registration, already=True)
-    registration.checked_in_at = clock.now()
-    registration.checked_in_by = tenant.user
-    registration.save(update_fields=["checked_in_at", "checked_in_by"])
-    return CheckIn(registration=registration, already=False)
-
-
-def reminders_due(now: datetime | None = None):
-    now = now or clock.now()
-    return Registration.objects.across_tenants("the beat job reminds every event's people").filter(
-        status=RegistrationStatus.CONFIRMED,
-        reminder_sent_at__isnull=True,
-        event__status=EventStatus.PUBLISHED,
-        event__starts_at__gt=now,
-        event__starts_at__lte=now + REMINDER_LEAD,
-    )
-
-
 def reminders_send(*, now: datetime | None = None, batch: int = 200) -> int:
     """Queue the 24-hour reminder for each registration, exactly once.
 
@@ -296,7 +239,7 @@ def reminders_send(*, now: datetime | None = None, batch: int = 200) -> int:
     while True:
         with transaction.atomic():
             due = list(
-                reminders_due(now)
+                reminders_due(now=now)
                 .select_for_update(skip_locked=True, of=("self",))
                 .select_related("event")[:batch]
             )

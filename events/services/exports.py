@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from accounts.tenancy import Tenant, tenant_for_task
 from core.leases import Lease
 from core.outbox import outbox_enqueue
 from events.models import BadgeExport, Event, ExportStatus, Registration, RegistrationStatus
 from events.pdf import badges_pdf
+from events.services.events import managed_event
 
 
 def attendees_csv(event: Event, registrations) -> bytes:
@@ -64,10 +64,7 @@ def _sanitise(value: str) -> str:
 
 @transaction.atomic
 def badge_export_request(*, tenant: Tenant, event_id: int) -> BadgeExport:
-    tenant.require(Role.STAFF)
-    event = Event.objects.visible_to(tenant.organisation).get(
-        pk=event_id, organiser=tenant.organisation
-    )
+    event, _may = managed_event(tenant, event_id)
     export = BadgeExport.objects.create(event=event, requested_by=tenant.user)
     outbox_enqueue("events.tasks.badge_export_task", export_id=export.pk)
     return export
