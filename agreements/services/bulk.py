@@ -55,9 +55,8 @@ def bulk_create(
 ) -> BulkBatch:
     """One bilateral agreement per university–enterprise pair, prepared and sent by a task.
 
-    Each pair is checked here (network, signatories) so that a mistake is reported before
-    anything is created; the task then drafts and sends them and the worker renders each.
-    """
+    The pairs are checked here; the task then drafts and sends them and the worker
+    renders each."""
     tenant.require(Role.STAFF)
     require_chamber(tenant)
     template_version = TemplateVersion.objects.visible_to(tenant.organisation).get(
@@ -71,6 +70,30 @@ def bulk_create(
     }
     check_fields(shared)
     end_from_term(shared)  # a term past the range is refused now, not pair by pair later
+    pairs = _checked_pairs(tenant, university_ids, enterprise_ids)
+    batch = BulkBatch.objects.create(
+        organisation=tenant.organisation,
+        template_version=template_version,
+        created_by=tenant.user,
+        total=len(pairs),
+        pairs=[list(pair) for pair in pairs],
+        fields={
+            "effective_date": effective_date.isoformat(),
+            "end_date": end_date.isoformat() if end_date else None,
+            "term_months": term_months,
+            "focus_areas": list(focus_areas),
+            "reminder_days": reminder_days,
+        },
+    )
+    outbox_enqueue("agreements.tasks.bulk_prepare_task", batch_id=batch.pk)
+    return batch
+
+
+def _checked_pairs(
+    tenant: Tenant, university_ids: Sequence[int], enterprise_ids: Sequence[int]
+) -> list[tuple[int, int]]:
+    """Every university–enterprise pair, each checked as a draft would be (network,
+    signatories), so that a mistake is reported before anything is created."""
     kinds = dict(
         party_candidates(tenant)
         .filter(pk__in=[*university_ids, *enterprise_ids])
@@ -99,22 +122,7 @@ def bulk_create(
             problems.extend(error.messages)
     if problems:
         raise ValidationError(list(dict.fromkeys(problems)))
-    batch = BulkBatch.objects.create(
-        organisation=tenant.organisation,
-        template_version=template_version,
-        created_by=tenant.user,
-        total=len(pairs),
-        pairs=[list(pair) for pair in pairs],
-        fields={
-            "effective_date": effective_date.isoformat(),
-            "end_date": end_date.isoformat() if end_date else None,
-            "term_months": term_months,
-            "focus_areas": list(focus_areas),
-            "reminder_days": reminder_days,
-        },
-    )
-    outbox_enqueue("agreements.tasks.bulk_prepare_task", batch_id=batch.pk)
-    return batch
+    return pairs
 
 
 def bulk_prepare(*, batch_id: int) -> int:
