@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Membership, Organisation, OrganisationKind, Role
+from core.forms import ServiceFormMixin
 
 
-class OrganisationCreateForm(forms.ModelForm):
+class OrganisationCreateForm(ServiceFormMixin, forms.ModelForm):
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
 
     class Meta:
@@ -25,7 +26,7 @@ class OrganisationCreateForm(forms.ModelForm):
         pass
 
 
-class OrganisationProfileForm(forms.ModelForm):
+class OrganisationProfileForm(ServiceFormMixin, forms.ModelForm):
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
 
     class Meta:
@@ -44,8 +45,17 @@ class OrganisationProfileForm(forms.ModelForm):
     def _post_clean(self):
         pass
 
+    def service_data(self) -> dict:
+        fields = dict(self.cleaned_data)
+        logo = fields.pop("logo", None)
+        if logo is False:
+            fields["logo"] = ""  # "clear" ticked
+        elif logo:
+            fields["logo"] = logo
+        return fields
 
-class InvitationForm(forms.ModelForm):
+
+class InvitationForm(ServiceFormMixin, forms.ModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "role", "is_signatory"]

@@ -24,7 +24,6 @@ from accounts.forms import (
 from accounts.models import Invitation, Membership, Organisation, Role
 from accounts.tenancy import SESSION_KEY, TenantMixin
 from core.files import serve_private_file
-from core.forms import apply_validation_error
 
 
 @login_required
@@ -56,13 +55,10 @@ class OrganisationCreateView(LoginRequiredMixin, FormView):
     }
 
     def form_valid(self, form):
-        try:
-            organisation = services.organisation_create(user=self.request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.organisation_create, user=self.request.user):
             return self.form_invalid(form)
         messages.success(self.request, _("Your organisation is ready."))
-        return redirect(org_url("dashboard", organisation))
+        return redirect(org_url("dashboard", form.result))
 
 
 class OrganisationProfileView(TenantMixin, FormView):
@@ -86,16 +82,7 @@ class OrganisationProfileView(TenantMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        fields = dict(form.cleaned_data)
-        logo = fields.pop("logo", None)
-        if logo is False:
-            fields["logo"] = ""  # "clear" ticked
-        elif logo:
-            fields["logo"] = logo
-        try:
-            services.organisation_update(tenant=self.tenant, **fields)
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.organisation_update, tenant=self.tenant):
             return self.form_invalid(form)
         messages.success(self.request, _("Profile saved."))
         return redirect(org_url("dashboard", self.organisation))
@@ -183,13 +170,10 @@ class InvitationCreateView(TenantMixin, FormView):
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
-        try:
-            invitation = services.invitation_create(tenant=self.tenant, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.invitation_create, tenant=self.tenant):
             return self.form_invalid(form)
         messages.success(
-            self.request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            self.request, _("Invitation sent to %(email)s.") % {"email": form.result.email}
         )
         return redirect(org_url("member_list", self.organisation))
 
@@ -282,14 +266,11 @@ class ChamberMemberCreateView(TenantMixin, FormView):
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
-        try:
-            link = services.chamber_member_onboard(tenant=self.tenant, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.chamber_member_onboard, tenant=self.tenant):
             return self.form_invalid(form)
         messages.success(
             self.request,
             _("%(org)s joined the network; its contact has been invited.")
-            % {"org": link.member.display_name},
+            % {"org": form.result.member.display_name},
         )
         return redirect(org_url("dashboard", self.organisation))

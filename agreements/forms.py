@@ -3,8 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Sector
 from agreements.models import AgreementKind, FocusArea, SigningOrder
-from agreements.services import CONSENT_TEXT, MAX_REASON
-from core.forms import DateField
+from agreements.services import (
+    AGREEMENT_FIELDS,
+    CONSENT_TEXT,
+    MAX_REASON,
+    REVISABLE_FIELDS,
+    PartySpec,
+)
+from core.forms import DateField, ServiceForm
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 BODY_HELP = _(
@@ -13,7 +19,7 @@ BODY_HELP = _(
 )
 
 
-class TemplateForm(forms.Form):
+class TemplateForm(ServiceForm):
     name = forms.CharField(label=_("Template name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of agreement"), choices=AgreementKind.choices)
     body = forms.CharField(
@@ -24,13 +30,12 @@ class TemplateForm(forms.Form):
     )
 
 
-class AgreementForm(forms.Form):
-    template_version = forms.TypedChoiceField(
-        label=_("Template"), coerce=int, required=False, empty_value=None
-    )
+class AgreementFieldsForm(ServiceForm):
+    """The terms every agreement form shows, declared once (services.AGREEMENT_FIELDS
+    gives the order)."""
+
     title_en = forms.CharField(label=_("Title in English"), max_length=200)
     title_zh = forms.CharField(label=_("Title in Chinese"), max_length=200, required=False)
-    kind = forms.ChoiceField(label=_("Kind of agreement"), choices=AgreementKind.choices)
     focus_areas = forms.MultipleChoiceField(
         label=_("Focus areas"),
         choices=FocusArea.choices,
@@ -40,25 +45,38 @@ class AgreementForm(forms.Form):
     tags = forms.CharField(
         label=_("Tags"), required=False, help_text=_("Separated by commas."), max_length=400
     )
-    sector = forms.ChoiceField(
-        label=_("Sector"), choices=[("", "—"), *Sector.choices], required=False
-    )
     effective_date = DateField(label=_("Effective date"), widget=DATE_WIDGET)
     end_date = DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
     term_months = forms.IntegerField(
         label=_("Or a term in months"), required=False, min_value=1, max_value=600
-    )
-    parties = forms.TypedMultipleChoiceField(
-        label=_("Parties"),
-        coerce=int,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Each party signs through its authorised signatory."),
     )
     signing_order = forms.ChoiceField(
         label=_("Signing order"), choices=SigningOrder.choices, initial=SigningOrder.PARALLEL
     )
     reminder_days = forms.IntegerField(
         label=_("Remind signatories after (days)"), min_value=1, max_value=60, initial=3
+    )
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data["tags"]
+        return [tag.strip() for tag in raw.replace("，", ",").split(",") if tag.strip()]
+
+
+class AgreementForm(AgreementFieldsForm):
+    """A new draft: the terms, its parties, a template or a text of its own."""
+
+    template_version = forms.TypedChoiceField(
+        label=_("Template"), coerce=int, required=False, empty_value=None
+    )
+    kind = forms.ChoiceField(label=_("Kind of agreement"), choices=AgreementKind.choices)
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", "—"), *Sector.choices], required=False
+    )
+    parties = forms.TypedMultipleChoiceField(
+        label=_("Parties"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each party signs through its authorised signatory."),
     )
     event = forms.TypedChoiceField(
         label=_("Signed at event"), coerce=int, required=False, empty_value=None
@@ -70,12 +88,14 @@ class AgreementForm(forms.Form):
         help_text=_("Leave empty to use the template's text."),
         max_length=100_000,
     )
+    field_order = ("template_version", *AGREEMENT_FIELDS[:9], "parties", *AGREEMENT_FIELDS[9:])
 
     def __init__(self, *args, templates=(), parties=(), events=(), own_party=None, **kwargs):
         """`own_party`: the drafting organisation when it must be a party (it is not a
         chamber); it is then left out of the picker and always added."""
         super().__init__(*args, **kwargs)
         self.own_party = own_party
+        self.events = {event.pk: event for event in events}
         self.fields["template_version"].choices = [("", _("— No template —"))] + [
             (t.current.pk, f"{t.name} (v{t.current.number})") for t in templates if t.current
         ]
@@ -98,39 +118,29 @@ class AgreementForm(forms.Form):
             return chosen
         return [self.own_party.pk, *(pk for pk in chosen if pk != self.own_party.pk)]
 
-    def clean_tags(self) -> list[str]:
-        raw = self.cleaned_data["tags"]
-        return [tag.strip() for tag in raw.replace("，", ",").split(",") if tag.strip()]
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("template_version") is None and not cleaned.get("body"):
+            self.add_error("body", _("Choose a template or write the text."))
+        return cleaned
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["parties"] = [PartySpec(organisation_id=pk) for pk in data.pop("parties")]
+        data["template_version_id"] = data.pop("template_version")
+        data["body"] = data.pop("body") or None
+        data["event"] = self.events.get(data.pop("event"))
+        return data
 
 
-class AgreementEditForm(forms.Form):
+class AgreementEditForm(AgreementFieldsForm):
     """A draft can change in every respect; once sent, only its text and reminders."""
 
-    title_en = forms.CharField(label=_("Title in English"), max_length=200)
-    title_zh = forms.CharField(label=_("Title in Chinese"), max_length=200, required=False)
-    focus_areas = forms.MultipleChoiceField(
-        label=_("Focus areas"),
-        choices=FocusArea.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    tags = forms.CharField(
-        label=_("Tags"), required=False, help_text=_("Separated by commas."), max_length=400
-    )
-    effective_date = DateField(label=_("Effective date"), widget=DATE_WIDGET)
-    end_date = DateField(label=_("End date"), widget=DATE_WIDGET, required=False)
-    term_months = forms.IntegerField(
-        label=_("Or a term in months"), required=False, min_value=1, max_value=600
-    )
-    signing_order = forms.ChoiceField(label=_("Signing order"), choices=SigningOrder.choices)
     body = forms.CharField(
         label=_("Text"), widget=forms.Textarea(attrs={"rows": 18}), max_length=100_000
     )
-    reminder_days = forms.IntegerField(
-        label=_("Remind signatories after (days)"), min_value=1, max_value=60
-    )
-
-    SENT_FIELDS = ("body", "reminder_days")
+    field_order = (*AGREEMENT_FIELDS[:10], "body", *REVISABLE_FIELDS)
+    SENT_FIELDS = ("body", *REVISABLE_FIELDS)
 
     def __init__(self, *args, draft: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,10 +148,6 @@ class AgreementEditForm(forms.Form):
             for name in list(self.fields):
                 if name not in self.SENT_FIELDS:
                     del self.fields[name]
-
-    def clean_tags(self) -> list[str]:
-        raw = self.cleaned_data["tags"]
-        return [tag.strip() for tag in raw.replace("，", ",").split(",") if tag.strip()]
 
 
 class ReasonForm(forms.Form):
@@ -151,22 +157,27 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_REASON)
 
 
-class SignForm(forms.Form):
+class SignForm(ServiceForm):
     consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
     typed_name = forms.CharField(label=_("Type your full name"), max_length=500, required=False)
     drawn_signature = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500_000)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["version_id"] = data.pop("version")
+        return data
 
 
 class VerifyForm(forms.Form):
     file = forms.FileField(label=_("The agreement's PDF"))
 
 
-class SealForm(forms.Form):
+class SealForm(ServiceForm):
     seal = forms.ImageField(label=_("Electronic seal (公章)"))
 
 
-class BulkForm(forms.Form):
+class BulkForm(ServiceForm):
     template_version = forms.TypedChoiceField(label=_("Template"), coerce=int)
     universities = forms.TypedMultipleChoiceField(
         label=_("Universities"), coerce=int, widget=forms.CheckboxSelectMultiple
@@ -202,3 +213,10 @@ class BulkForm(forms.Form):
         self.fields["enterprises"].choices = [
             (o.pk, f"{o.display_name} · {o.get_sector_display()}") for o in enterprises
         ]
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["template_version_id"] = data.pop("template_version")
+        data["university_ids"] = data.pop("universities")
+        data["enterprise_ids"] = data.pop("enterprises")
+        return data

@@ -43,7 +43,7 @@ from agreements.models import (
 )
 from agreements.policy import agreement_policy
 from core.files import serve_private_file
-from core.forms import ChoiceFilterForm, apply_validation_error
+from core.forms import ChoiceFilterForm
 from core.links import client_ip
 from events.models import Event
 
@@ -123,34 +123,12 @@ class AgreementCreateView(TenantMixin, FormView):
         return {"parties": [self.organisation.pk]} if self.organisation.is_chamber else {}
 
     def form_valid(self, form):
-        data = dict(form.cleaned_data)
-        parties = [services.PartySpec(organisation_id=pk) for pk in data.pop("parties")]
-        template_version_id = data.pop("template_version")
-        body = data.pop("body") or None
-        event_id = data.pop("event")
-        data["event"] = (
-            Event.objects.visible_to(self.organisation).filter(pk=event_id).first()
-            if event_id
-            else None
-        )
-        if template_version_id is None and body is None:
-            form.add_error("body", _("Choose a template or write the text."))
-            return self.form_invalid(form)
-        try:
-            agreement = services.agreement_draft(
-                tenant=self.tenant,
-                parties=parties,
-                template_version_id=template_version_id,
-                body=body,
-                **data,
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.agreement_draft, tenant=self.tenant):
             return self.form_invalid(form)
         messages.success(
             self.request, _("Draft saved. Check the text, then send it for signature.")
         )
-        return redirect("agreement_detail", org_slug=self.organisation.slug, pk=agreement.pk)
+        return redirect("agreement_detail", org_slug=self.organisation.slug, pk=form.result.pk)
 
 
 class AgreementDetailView(AgreementMixin, TemplateView):
@@ -242,14 +220,11 @@ class AgreementEditView(AgreementMixin, FormView):
         }
 
     def form_valid(self, form):
-        try:
-            updated = services.agreement_update(
-                tenant=self.tenant, agreement_id=self.agreement.pk, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(
+            services.agreement_update, tenant=self.tenant, agreement_id=self.agreement.pk
+        ):
             return self.form_invalid(form)
-        if updated.new_version:
+        if form.result.new_version:
             messages.warning(
                 self.request,
                 _(
@@ -359,24 +334,19 @@ class SignView(AgreementMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
-            services.agreement_sign(
-                tenant=self.tenant,
-                agreement_id=self.agreement.pk,
-                version_id=form.cleaned_data["version"],
-                typed_name=form.cleaned_data["typed_name"],
-                consent=form.cleaned_data["consent"],
-                drawn_signature=form.cleaned_data["drawn_signature"],
-                ip_address=client_ip(self.request),
-                user_agent=self.request.headers.get("User-Agent", ""),
-            )
-        except ValidationError as error:
+        signed = form.submit(
+            services.agreement_sign,
+            tenant=self.tenant,
+            agreement_id=self.agreement.pk,
+            ip_address=client_ip(self.request),
+            user_agent=self.request.headers.get("User-Agent", ""),
+        )
+        if not signed:
             current = self.agreement.current_version
             if current is not None and current.pk != form.cleaned_data["version"]:
                 # A newer version arrived while they read: show it afresh, never the old form.
-                messages.warning(self.request, " ".join(error.messages))
+                messages.warning(self.request, " ".join(form.non_field_errors()))
                 return redirect(self.agreement_url("agreement_sign"))
-            apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request, _("Signed. Thank you — everyone is told when all have signed.")
@@ -472,20 +442,13 @@ class TemplateEditView(TenantMixin, FormView):
         return context
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            if self.template is None:
-                services.template_create(tenant=self.tenant, **data)
-            else:
-                services.template_update(
-                    tenant=self.tenant,
-                    template_id=self.template.pk,
-                    body=data["body"],
-                    name=data["name"],
-                    kind=data["kind"],
-                )
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if self.template is None:
+            saved = form.submit(services.template_create, tenant=self.tenant)
+        else:
+            saved = form.submit(
+                services.template_update, tenant=self.tenant, template_id=self.template.pk
+            )
+        if not saved:
             return self.form_invalid(form)
         messages.success(self.request, _("Template saved."))
         return redirect("agreement_template_list", org_slug=self.organisation.slug)
@@ -501,10 +464,7 @@ class SealView(TenantMixin, FormView):
     def form_valid(self, form):
         from accounts.services import organisation_seal_set
 
-        try:
-            organisation_seal_set(tenant=self.tenant, seal=form.cleaned_data["seal"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(organisation_seal_set, tenant=self.tenant):
             return self.form_invalid(form)
         messages.success(self.request, _("Seal saved. It is placed beside your signatory's name."))
         return redirect("agreement_seal", org_slug=self.organisation.slug)
@@ -588,22 +548,9 @@ class BulkCreateView(TenantMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            batch = services.bulk_create(
-                tenant=self.tenant,
-                template_version_id=data["template_version"],
-                university_ids=data["universities"],
-                enterprise_ids=data["enterprises"],
-                effective_date=data["effective_date"],
-                term_months=data["term_months"],
-                focus_areas=data["focus_areas"],
-                reminder_days=data["reminder_days"],
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.bulk_create, tenant=self.tenant):
             return self.form_invalid(form)
-        return redirect("agreement_bulk", org_slug=self.organisation.slug, batch_pk=batch.pk)
+        return redirect("agreement_bulk", org_slug=self.organisation.slug, batch_pk=form.result.pk)
 
 
 class BulkProgressView(TenantMixin, TemplateView):

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -50,3 +53,34 @@ def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+class ServiceFormMixin:
+    """A form whose cleaned data one service takes (keyword arguments).
+
+    `submit(service, **context)` calls the service with the context (tenant, ids) and
+    `service_data()`; a ValidationError it raises lands on the form, field by field, and
+    submit returns False, so a view reads:
+
+        if not form.submit(services.event_create, tenant=self.tenant):
+            return self.form_invalid(form)
+        event = form.result
+    """
+
+    result: Any = None
+
+    def service_data(self) -> dict[str, Any]:
+        """What the service receives: the cleaned data, reshaped where a form must."""
+        return dict(self.cleaned_data)
+
+    def submit(self, service: Callable[..., Any], /, **context: Any) -> bool:
+        try:
+            self.result = service(**context, **self.service_data())
+        except ValidationError as error:
+            apply_validation_error(self, error)
+            return False
+        return True
+
+
+class ServiceForm(ServiceFormMixin, forms.Form):
+    """A plain form handing its data to a service (see ServiceFormMixin)."""

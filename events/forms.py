@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind, Sector
-from core.forms import DateTimeField
+from core.forms import DateTimeField, ServiceForm, ServiceFormMixin
 from core.validators import date_in_range, timezone_names, validate_date_range
 from events.models import AgendaItem, Event, EventPhoto, Registration
 from events.services import EVENT_FIELDS
@@ -70,7 +70,7 @@ class TimezoneSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(attrs), groups)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(ServiceFormMixin, forms.ModelForm):
     """Times are entered as wall-clock time in the event's own time zone."""
 
     timezone = forms.ChoiceField(
@@ -224,7 +224,7 @@ class InviteForm(InviteFilterForm):
         self.fields["organisation"].choices = [(o.pk, o.display_name) for o in organisations]
 
 
-class RegistrationForm(forms.ModelForm):
+class RegistrationForm(ServiceFormMixin, forms.ModelForm):
     class Meta:
         model = Registration
         fields = ["full_name", "job_title", "email", "needs"]
@@ -245,8 +245,13 @@ class WalkInForm(RegistrationForm):
         self.fields["organisation"].queryset = organisations
         self.fields["organisation"].empty_label = _("— Choose an organisation —")
 
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["organisation_id"] = data.pop("organisation").pk
+        return data
 
-class CancelForm(forms.Form):
+
+class CancelForm(ServiceForm):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=1000,
@@ -265,7 +270,7 @@ class MinutesForm(forms.Form):
     )
 
 
-class PhotoForm(forms.ModelForm):
+class PhotoForm(ServiceFormMixin, forms.ModelForm):
     class Meta:
         model = EventPhoto
         fields = ["image", "caption"]

@@ -18,6 +18,7 @@ who may do what in agreements/policy.py.
 from agreements.services.bulk import BULK_MAX, bulk_create, bulk_prepare
 from agreements.services.drafting import (
     AGREEMENT_FIELDS,
+    REVISABLE_FIELDS,
     agreement_draft,
     agreement_send,
     agreement_update,
@@ -52,6 +53,7 @@ __all__ = [
     "CONSENT_TEXT",
     "FINAL_LEASE",
     "MAX_REASON",
+    "REVISABLE_FIELDS",
     "VERSION_LEASE",
     "PartySpec",
     "agreement_decline",

@@ -35,7 +35,10 @@ from core import clock
 from core.outbox import outbox_enqueue
 from core.validators import LATEST_DATE, date_in_range, date_range_message
 
-AGREEMENT_FIELDS = {
+# The fields an agreement is drafted with, in the order the forms show them; the forms
+# and the API's serializer take theirs from here. (Parties, template and text are passed
+# apart; after sending only the text and REVISABLE_FIELDS change.)
+AGREEMENT_FIELDS = (
     "title_en",
     "title_zh",
     "kind",
@@ -48,11 +51,12 @@ AGREEMENT_FIELDS = {
     "signing_order",
     "reminder_days",
     "event",
-}
+)
+REVISABLE_FIELDS = ("reminder_days",)
 
 
 def check_fields(fields: dict[str, Any]) -> None:
-    unknown = set(fields) - AGREEMENT_FIELDS
+    unknown = set(fields) - set(AGREEMENT_FIELDS)
     if unknown:
         raise ValueError(f"not agreement fields: {unknown}")
     errors: dict[str, str] = {}
@@ -212,7 +216,7 @@ def agreement_update(
     agreement.new_version = False
     policy.check_edit(tenant, agreement)
     draft = agreement.status == AgreementStatus.DRAFT
-    if not draft and set(fields) - {"reminder_days"}:
+    if not draft and set(fields) - set(REVISABLE_FIELDS):
         raise ValidationError(_("Once sent, only the text and the reminder interval can change."))
     if not draft:
         # A new version asks every party to sign again "on behalf of" the drafter's

@@ -13,7 +13,7 @@ from django.views.generic import TemplateView, View
 
 from accounts.models import Organisation, Role
 from core.files import serve_private_file
-from core.forms import FormatForm, apply_validation_error
+from core.forms import FormatForm
 from events.forms import CheckInForm, CheckInSearchForm, WalkInForm
 from events.models import (
     BadgeExport,
@@ -124,25 +124,14 @@ class WalkInView(CheckInView):
             messages.error(request, notice)
             return redirect(self.event_url("event_check_in"))
         form = WalkInForm(request.POST, organisations=self.organisations())
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            organisation = data.pop("organisation")
-            try:
-                registration = registration_create(
-                    tenant=self.tenant,
-                    event_id=self.event.pk,
-                    walk_in=True,
-                    organisation_id=organisation.pk,
-                    **data,
-                )
-            except ValidationError as error:
-                apply_validation_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Walk-in %(name)s added and checked in.") % {"name": registration.full_name},
-                )
-                return redirect(self.event_url("event_check_in"))
+        if form.is_valid() and form.submit(
+            registration_create, tenant=self.tenant, event_id=self.event.pk, walk_in=True
+        ):
+            messages.success(
+                request,
+                _("Walk-in %(name)s added and checked in.") % {"name": form.result.full_name},
+            )
+            return redirect(self.event_url("event_check_in"))
         return self.render_to_response(self.get_context_data(walk_in_form=form), status=200)
 
 

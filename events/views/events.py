@@ -13,7 +13,6 @@ from django.views.generic import FormView, TemplateView, View
 from accounts.models import Role
 from accounts.tenancy import TenantMixin
 from core.files import serve_private_file
-from core.forms import apply_validation_error
 from events import selectors, services
 from events.calendar import event_ics
 from events.forms import (
@@ -67,13 +66,10 @@ class EventCreateView(TenantMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
-            event = services.event_create(tenant=self.tenant, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.event_create, tenant=self.tenant):
             return self.form_invalid(form)
         messages.success(self.request, _("Draft saved. Add the agenda, invite, then publish."))
-        return redirect("event_detail", org_slug=self.organisation.slug, pk=event.pk)
+        return redirect("event_detail", org_slug=self.organisation.slug, pk=form.result.pk)
 
 
 class EventUpdateView(EventMixin, FormView):
@@ -90,10 +86,7 @@ class EventUpdateView(EventMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
-            services.event_update(tenant=self.tenant, event_id=self.event.pk, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.event_update, tenant=self.tenant, event_id=self.event.pk):
             return self.form_invalid(form)
         messages.success(self.request, _("Event saved."))
         return self.back_to_event()
@@ -164,12 +157,7 @@ class EventCancelView(EventMixin, FormView):
     form_class = CancelForm
 
     def form_valid(self, form):
-        try:
-            services.event_cancel(
-                tenant=self.tenant, event_id=self.event.pk, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(services.event_cancel, tenant=self.tenant, event_id=self.event.pk):
             return self.form_invalid(form)
         messages.success(self.request, _("The event is cancelled; everyone registered is told."))
         return self.back_to_event()
@@ -352,16 +340,11 @@ class FollowUpView(EventMixin, TemplateView):
 
     def _photo(self, request):
         form = PhotoForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.event_photo_add(
-                    tenant=self.tenant, event_id=self.event.pk, **form.cleaned_data
-                )
-            except ValidationError as error:
-                apply_validation_error(form, error)
-            else:
-                messages.success(request, _("Photo added."))
-                return redirect(self.event_url("event_follow_up"))
+        if form.is_valid() and form.submit(
+            services.event_photo_add, tenant=self.tenant, event_id=self.event.pk
+        ):
+            messages.success(request, _("Photo added."))
+            return redirect(self.event_url("event_follow_up"))
         return self.render_to_response(self.get_context_data(photo_form=form), status=200)
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from core.forms import ChoiceFilterForm, apply_validation_error
+from core.forms import ChoiceFilterForm
 from events.forms import CertificateLookupForm, RegistrationForm
 from events.models import Registration, RegistrationStatus
 from events.pdf import certificate_pdf
@@ -33,13 +33,9 @@ class RegisterView(EventMixin, FormView):
         return {"full_name": user.full_name, "job_title": user.job_title, "email": user.email}
 
     def form_valid(self, form):
-        try:
-            registration = registration_create(
-                tenant=self.tenant, event_id=self.event.pk, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        if not form.submit(registration_create, tenant=self.tenant, event_id=self.event.pk):
             return self.form_invalid(form)
+        registration = form.result
         if registration.status == RegistrationStatus.CONFIRMED:
             messages.success(
                 self.request,
