@@ -221,10 +221,7 @@ def agreement_update(
     if not draft:
         # A new version asks every party to sign again "on behalf of" the drafter's
         # request: the drafter must still stand where check_drafter put it at sending.
-        check_drafter(
-            tenant.organisation,
-            [party.organisation for party in agreement.parties.select_related("organisation")],
-        )
+        _check_still_drafter(tenant, agreement)
     check_fields(fields)
     before = {name: getattr(agreement, name) for name in (*fields, "end_date")}
     for name, value in fields.items():
@@ -315,14 +312,18 @@ def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
     return version
 
 
+def _check_still_drafter(tenant: Tenant, agreement: Agreement) -> None:
+    parties = agreement.parties.select_related("organisation")
+    check_drafter(tenant.organisation, [party.organisation for party in parties])
+
+
 @transaction.atomic
 def agreement_send(*, tenant: Tenant, agreement_id: int) -> Agreement:
     agreement = drafted_agreement(tenant, agreement_id)
     policy.check_send(tenant, agreement)
     # Checked again here: a draft made before the rule, or a party that has since left the
     # chamber's network, is not sent on the drafter's word.
-    parties = agreement.parties.select_related("organisation")
-    check_drafter(tenant.organisation, [party.organisation for party in parties])
+    _check_still_drafter(tenant, agreement)
     agreement.status = AgreementStatus.SENT
     agreement.sent_at = clock.now()
     agreement.save(update_fields=["status", "sent_at"])
