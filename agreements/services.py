@@ -50,7 +50,6 @@ from agreements.models import (
     FocusArea,
     Party,
     PartyStatus,
-    RenderStatus,
     Signature,
     SigningOrder,
     TemplateVersion,
@@ -61,6 +60,7 @@ from agreements.models import (
 from core import clock
 from core.leases import Lease
 from core.links import absolute_url
+from core.models import JobStatus
 from core.outbox import outbox_enqueue
 from core.services import email_queue, email_render_bilingual, shorten
 from core.validators import LATEST_DATE, date_in_range, date_range_message
@@ -776,7 +776,7 @@ def agreement_sign(
 def _complete(agreement: Agreement, now: datetime) -> None:
     agreement.status = AgreementStatus.SIGNED
     agreement.completed_at = now
-    agreement.final_status = RenderStatus.QUEUED
+    agreement.final_status = JobStatus.QUEUED
     agreement.save(update_fields=["status", "completed_at", "final_status"])
     audit_append(agreement, AuditAction.COMPLETED, detail={"parties": agreement.parties.count()})
     outbox_enqueue("agreements.tasks.render_final_task", agreement_id=agreement.pk)
@@ -1181,7 +1181,7 @@ def version_render(*, version_id: int) -> bool:
             claim,
             pdf=name,
             sha256=digest,
-            render_status=RenderStatus.DONE,
+            render_status=JobStatus.DONE,
             render_error="",
         )
         if updated:
@@ -1229,7 +1229,7 @@ def final_render(*, agreement_id: int) -> bool:
     )
     with transaction.atomic():
         updated = FINAL_LEASE.finish(
-            agreements, claim, final_pdf=name, final_sha256=digest, final_status=RenderStatus.DONE
+            agreements, claim, final_pdf=name, final_sha256=digest, final_status=JobStatus.DONE
         )
         if not updated:
             return False
@@ -1632,7 +1632,7 @@ def bulk_progress(batch: BulkBatch) -> BulkProgress:
     for agreement in agreements:
         prepared += 1
         current = agreement.current_version
-        if current and current.render_status in (RenderStatus.DONE, RenderStatus.FAILED):
+        if current and current.render_status in (JobStatus.DONE, JobStatus.FAILED):
             rendered += 1
     errors = _bulk_errors(batch)
     failed = len(errors - {"*"})

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from agreements import services
 from agreements.checkpoints import audit_checkpoint
-from agreements.models import Agreement, AgreementVersion, BulkBatch, RenderStatus
+from agreements.models import Agreement, AgreementVersion, BulkBatch
+from core.models import JobStatus
 from core.outbox import outbox_enqueue
 from core.scopes import scopes_disabled
 from core.tasks import RETRYING, run_leased
@@ -50,10 +51,10 @@ def agreement_work_redeliver_task(older_than_minutes: int = 15) -> int:
     version was created: after a backlog, a render claimed a minute ago is in progress)."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     versions = AgreementVersion.objects.filter(
-        render_status=RenderStatus.QUEUED, created_at__lt=cutoff
+        render_status=JobStatus.QUEUED, created_at__lt=cutoff
     ) | services.VERSION_LEASE.expired(AgreementVersion.objects.all())
     finals = Agreement.objects.filter(
-        final_status=RenderStatus.QUEUED, completed_at__lt=cutoff
+        final_status=JobStatus.QUEUED, completed_at__lt=cutoff
     ) | services.FINAL_LEASE.expired(Agreement.objects.filter(completed_at__isnull=False))
     version_ids = list(versions.values_list("pk", flat=True)[:200])
     final_ids = list(finals.values_list("pk", flat=True)[:200])

@@ -19,9 +19,11 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-WAITING = ("queued", "failed")
-RUNNING = "running"
-FAILED = "failed"
+from core.models import JobStatus
+
+WAITING = (JobStatus.QUEUED, JobStatus.FAILED)
+RUNNING = JobStatus.RUNNING
+FAILED = JobStatus.FAILED
 # A row whose renders keep dying (a worker killed by the kernel for its memory, every
 # time) stops here instead of going round for ever: 1 + the tasks' max_retries.
 MAX_CLAIMS = 6

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.tenancy import Tenant, tenant_for_task
 from core.leases import Lease
+from core.models import JobStatus
 from core.outbox import outbox_enqueue
-from events.models import BadgeExport, Event, ExportStatus, Registration, RegistrationStatus
+from events.models import BadgeExport, Event, Registration, RegistrationStatus
 from events.pdf import badges_pdf
 
 
@@ -111,7 +112,7 @@ def badge_export_render(*, export_id: int) -> bool:
         BADGE_LEASE.finish(
             exports,
             claim,
-            status=ExportStatus.FAILED,
+            status=JobStatus.FAILED,
             error=str(exc)[:2000],
             finished_at=timezone.now(),
         )
@@ -126,7 +127,7 @@ def badge_export_render(*, export_id: int) -> bool:
         exports,
         claim,
         file=name,
-        status=ExportStatus.DONE,
+        status=JobStatus.DONE,
         progress=100,
         error="",
         finished_at=timezone.now(),

@@ -5,10 +5,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.models import JobStatus
 from core.outbox import outbox_enqueue
 from core.tasks import RETRYING, run_leased
 from events.exports import BADGE_LEASE, badge_export_render
-from events.models import BadgeExport, EventInvitation, EventStatus, ExportStatus
+from events.models import BadgeExport, EventInvitation, EventStatus
 from events.registrations import reminders_send
 from events.services import event_invitation_send
 
@@ -48,7 +49,7 @@ def event_work_redeliver_task(older_than_minutes: int = 15) -> int:
     )
     exports = (
         BadgeExport.objects.across_tenants(lost).filter(
-            status=ExportStatus.QUEUED, created_at__lt=cutoff
+            status=JobStatus.QUEUED, created_at__lt=cutoff
         )
         | BADGE_LEASE.expired(BadgeExport.objects.across_tenants(lost))
     ).values_list("pk", flat=True)[:100]
