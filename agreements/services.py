@@ -57,6 +57,7 @@ from agreements.models import (
     TerminationRequest,
     TerminationStatus,
 )
+from agreements.tasks import bulk_prepare_task, render_final_task, render_version_task
 from core import clock
 from core.leases import Lease
 from core.links import absolute_url
@@ -527,7 +528,7 @@ def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
         for signature in voided_signers:
             _notify(agreement, "voided", [signature.signer], party=signature.party, version=version)
     # The signatories are asked once the PDF exists: version_render does it.
-    outbox_enqueue("agreements.tasks.render_version_task", version_id=version.pk)
+    outbox_enqueue(render_version_task, version_id=version.pk)
     return version
 
 
@@ -779,7 +780,7 @@ def _complete(agreement: Agreement, now: datetime) -> None:
     agreement.final_status = JobStatus.QUEUED
     agreement.save(update_fields=["status", "completed_at", "final_status"])
     audit_append(agreement, AuditAction.COMPLETED, detail={"parties": agreement.parties.count()})
-    outbox_enqueue("agreements.tasks.render_final_task", agreement_id=agreement.pk)
+    outbox_enqueue(render_final_task, agreement_id=agreement.pk)
     _advance(agreement, timezone.localdate(now))
 
 
@@ -1505,7 +1506,7 @@ def bulk_create(
             "reminder_days": reminder_days,
         },
     )
-    outbox_enqueue("agreements.tasks.bulk_prepare_task", batch_id=batch.pk)
+    outbox_enqueue(bulk_prepare_task, batch_id=batch.pk)
     return batch
 
 

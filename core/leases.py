@@ -12,7 +12,7 @@ under the claim number that took it, so a superseded holder changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
@@ -105,6 +105,14 @@ class Lease:
             Q(**{f"{self.claimed_at}__lt": stale}) | Q(**{f"{self.claimed_at}__isnull": True}),
             **{self.status: RUNNING},
         )
+
+    def lost(self, queryset: models.QuerySet, *, queued: str, before: datetime) -> models.QuerySet:
+        """Rows for a sweep to queue again: still QUEUED long after they were (`queued`,
+        the field that says when, before `before`: their task was lost after dispatch),
+        or expired (whenever they were queued: after a backlog, a render claimed a minute
+        ago is in progress)."""
+        waiting = queryset.filter(**{self.status: JobStatus.QUEUED, f"{queued}__lt": before})
+        return waiting | self.expired(queryset)
 
     def _ours(self, queryset: models.QuerySet, token: int) -> models.QuerySet:
         return queryset.filter(**{self.status: RUNNING, self.claims: token})

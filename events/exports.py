@@ -17,6 +17,7 @@ from core.models import JobStatus
 from core.outbox import outbox_enqueue
 from events.models import BadgeExport, Event, Registration, RegistrationStatus
 from events.pdf import badges_pdf
+from events.tasks import badge_export_task
 
 
 def attendees_csv(event: Event, registrations) -> bytes:
@@ -70,7 +71,7 @@ def badge_export_request(*, tenant: Tenant, event_id: int) -> BadgeExport:
         pk=event_id, organiser=tenant.organisation
     )
     export = BadgeExport.objects.create(event=event, requested_by=tenant.user)
-    outbox_enqueue("events.tasks.badge_export_task", export_id=export.pk)
+    outbox_enqueue(badge_export_task, export_id=export.pk)
     return export
 
 

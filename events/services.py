@@ -23,6 +23,7 @@ from events.models import (
     EventStatus,
     RegistrationStatus,
 )
+from events.tasks import event_invitation_send_task
 
 EVENT_FIELDS = {
     "host",
@@ -123,7 +124,7 @@ def event_publish(*, tenant: Tenant, event_id: int, now: datetime | None = None)
     event.status = EventStatus.PUBLISHED
     event.save(update_fields=["status"])
     for invitation in event.invitations.filter(sent_at__isnull=True):
-        outbox_enqueue("events.tasks.event_invitation_send_task", invitation_id=invitation.pk)
+        outbox_enqueue(event_invitation_send_task, invitation_id=invitation.pk)
     return event
 
 
@@ -215,7 +216,7 @@ def event_invite(
     )
     if event.status == EventStatus.PUBLISHED:
         for invitation in invitations:
-            outbox_enqueue("events.tasks.event_invitation_send_task", invitation_id=invitation.pk)
+            outbox_enqueue(event_invitation_send_task, invitation_id=invitation.pk)
     return invitations
 
 
