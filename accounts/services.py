@@ -21,10 +21,11 @@ from accounts.models import (
     Role,
     User,
 )
+from accounts.tasks import invitation_send_task
 from accounts.tenancy import Tenant, tenant_for_task
 from core import clock
 from core.links import absolute_url
-from core.outbox import outbox_enqueue
+from core.outbox import outbox_enqueue, outbox_requeue
 from core.services import email_queue, email_render
 from core.validators import validate_seal
 
@@ -176,7 +177,7 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
-    outbox_enqueue("accounts.tasks.invitation_send_task", invitation_id=invitation.pk)
+    outbox_enqueue(invitation_send_task, invitation_id=invitation.pk)
     return invitation
 
 
@@ -220,10 +221,7 @@ def invitation_redeliver(*, older_than_minutes: int = 15) -> int:
         .filter(sent_at__isnull=True, created_at__lt=cutoff)
         .values_list("pk", flat=True)[:500]
     )
-    with transaction.atomic():
-        for invitation_id in stale:
-            outbox_enqueue("accounts.tasks.invitation_send_task", invitation_id=invitation_id)
-    return len(stale)
+    return outbox_requeue(invitation_send_task, stale)
 
 
 @transaction.atomic
@@ -317,7 +315,7 @@ def chamber_member_onboard(
     )
     invitation.full_clean()
     invitation.save()
-    outbox_enqueue("accounts.tasks.invitation_send_task", invitation_id=invitation.pk)
+    outbox_enqueue(invitation_send_task, invitation_id=invitation.pk)
     return link
 
 

@@ -25,11 +25,11 @@ from agreements.models import (
     AgreementStatus,
     AuditEntry,
     FocusArea,
-    RenderStatus,
     Signature,
     SigningOrder,
 )
 from core.api import DateTimeField, ModelSerializer, error_response
+from core.models import JobStatus
 from core.validators import validate_date_range
 
 
@@ -51,7 +51,7 @@ class VersionSerializer(serializers.Serializer):
     pdf_url = serializers.SerializerMethodField()
 
     def get_pdf_url(self, version) -> str | None:
-        if version.render_status != RenderStatus.DONE:
+        if version.render_status != JobStatus.DONE:
             return None
         tenant = self.context["tenant"]
         return self.context["request"].build_absolute_uri(
@@ -109,7 +109,7 @@ class AgreementSerializer(ModelSerializer):
         ]
 
     def get_final_pdf_url(self, agreement) -> str | None:
-        if agreement.final_status != RenderStatus.DONE:
+        if agreement.final_status != JobStatus.DONE:
             return None
         tenant = self.context["tenant"]
         return self.context["request"].build_absolute_uri(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Sector
 from core.files import UploadTo
 from core.i18n import in_reader_language
-from core.models import TenantModel
+from core.models import JobStatus, TenantModel
 from core.scopes import TenantQuerySet, scope_filter
 from core.validators import EARLIEST_DATE, LATEST_DATE, validate_date_range
 from events.models import Event
@@ -49,13 +49,6 @@ EXECUTED = (AgreementStatus.SIGNED, AgreementStatus.ACTIVE, AgreementStatus.EXPI
 class SigningOrder(models.TextChoices):
     PARALLEL = "parallel", _("All parties at once")
     SEQUENTIAL = "sequential", _("One after another, in order")
-
-
-class RenderStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Rendering")
-    DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
 
 
 class AgreementTemplateQuerySet(TenantQuerySet):
@@ -191,7 +184,7 @@ class Agreement(TenantModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     final_pdf = models.FileField(upload_to=UploadTo("agreements/final"), blank=True)
     final_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
-    final_status = models.CharField(max_length=10, choices=RenderStatus.choices, blank=True)
+    final_status = models.CharField(max_length=10, choices=JobStatus.choices, blank=True)
     final_claimed_at = models.DateTimeField(null=True, blank=True)  # core.leases
     final_claims = models.PositiveSmallIntegerField(default=0)
     end_reminder_60_at = models.DateTimeField(null=True, blank=True)
@@ -260,7 +253,7 @@ class AgreementVersion(TenantModel):
     pdf = models.FileField(upload_to=UploadTo("agreements/versions"), blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     render_status = models.CharField(
-        max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED
+        max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
     render_error = models.TextField(blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)  # core.leases
@@ -286,7 +279,7 @@ class AgreementVersion(TenantModel):
 
     @property
     def is_ready(self) -> bool:
-        return self.render_status == RenderStatus.DONE and bool(self.sha256)
+        return self.render_status == JobStatus.DONE and bool(self.sha256)
 
 
 class PartyStatus(models.TextChoices):

@@ -21,12 +21,12 @@ from agreements.models import (
     BulkBatch,
     Party,
     PartyStatus,
-    RenderStatus,
     SigningOrder,
     TerminationRequest,
     TerminationStatus,
 )
 from agreements.policy import TERMINABLE, require_chamber
+from core.models import JobStatus
 
 
 def party_candidates(tenant: Tenant):
@@ -106,7 +106,7 @@ def bulk_progress(batch: BulkBatch) -> BulkProgress:
     for agreement in agreements:
         prepared += 1
         current = agreement.current_version
-        if current and current.render_status in (RenderStatus.DONE, RenderStatus.FAILED):
+        if current and current.render_status in (JobStatus.DONE, JobStatus.FAILED):
             rendered += 1
     errors = bulk_errors(batch)
     failed = len(errors - {"*"})

@@ -67,6 +67,11 @@ org_patterns = [
     path(
         "agreements/bulk/<int:batch_pk>/", views.BulkProgressView.as_view(), name="agreement_bulk"
     ),
+    path(
+        "agreements/bulk/<int:batch_pk>/status.json",
+        views.BulkStatusView.as_view(),
+        name="agreement_bulk_status",
+    ),
     path("seal/", views.SealView.as_view(), name="agreement_seal"),
     path("seal/image/", views.SealImageView.as_view(), name="agreement_seal_image"),
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Case, When
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -36,7 +36,6 @@ from agreements.models import (
     AgreementVersion,
     AuditEntry,
     BulkBatch,
-    RenderStatus,
     TerminationConsent,
     TerminationRequest,
     TerminationStatus,
@@ -45,6 +44,8 @@ from agreements.policy import agreement_policy
 from core.files import serve_private_file
 from core.forms import ChoiceFilterForm
 from core.links import client_ip
+from core.models import JobStatus
+from core.progress import Progress, ProgressView, job_progress
 from events.models import Event
 
 
@@ -360,7 +361,7 @@ class VersionPdfView(AgreementMixin, View):
             AgreementVersion.objects.visible_to(self.organisation).filter(agreement=self.agreement),
             number=kwargs["number"],
         )
-        if version.render_status != RenderStatus.DONE:
+        if version.render_status != JobStatus.DONE:
             raise Http404
         return serve_private_file(
             version.pdf, inline_as=f"agreement-{self.agreement.pk}-v{version.number}.pdf"
@@ -369,24 +370,39 @@ class VersionPdfView(AgreementMixin, View):
 
 class FinalPdfView(AgreementMixin, View):
     def get(self, request, *args, **kwargs):
-        if self.agreement.final_status != RenderStatus.DONE:
+        if self.agreement.final_status != JobStatus.DONE:
             raise Http404
         return serve_private_file(
             self.agreement.final_pdf, download_as=f"agreement-{self.agreement.pk}-executed.pdf"
         )
 
 
-class RenderStatusView(AgreementMixin, View):
-    """JSON for the page that waits for a PDF to render."""
+class RenderStatusView(AgreementMixin, ProgressView):
+    """status.json of the pages that wait for a PDF (core.progress): the executed PDF once
+    every party has signed (the agreement's page), else the current version (signing)."""
 
-    def get(self, request, *args, **kwargs):
-        version = self.agreement.current_version
-        return JsonResponse(
-            {
-                "version": version.render_status if version else None,
-                "final": self.agreement.final_status or None,
-            }
-        )
+    def progress(self) -> Progress:
+        agreement = self.agreement
+        if agreement.final_status:
+            done = agreement.final_status == JobStatus.DONE
+            return job_progress(
+                agreement.final_status,
+                url=self.agreement_url("agreement_final_pdf") if done else None,
+            )
+        version = agreement.current_version
+        if version is None:
+            return job_progress(JobStatus.QUEUED)  # a draft: nothing renders before sending
+        url = None
+        if version.render_status == JobStatus.DONE:
+            url = reverse(
+                "agreement_version_pdf",
+                kwargs={
+                    "org_slug": self.organisation.slug,
+                    "pk": agreement.pk,
+                    "number": version.number,
+                },
+            )
+        return job_progress(version.render_status, url=url)
 
 
 class AuditTrailView(AgreementMixin, TemplateView):
@@ -553,9 +569,7 @@ class BulkCreateView(TenantMixin, FormView):
         return redirect("agreement_bulk", org_slug=self.organisation.slug, batch_pk=form.result.pk)
 
 
-class BulkProgressView(TenantMixin, TemplateView):
-    template_name = "agreements/bulk_progress.html"
-
+class BulkBatchMixin(TenantMixin):
     def check_tenant(self) -> None:
         if not self.organisation.is_chamber:
             raise Http404  # bulk sending exists for chambers only
@@ -563,19 +577,34 @@ class BulkProgressView(TenantMixin, TemplateView):
             BulkBatch.objects.visible_to(self.organisation), pk=self.kwargs["batch_pk"]
         )
 
-    def get(self, request, *args, **kwargs):
-        progress = selectors.bulk_progress(self.batch)
-        if request.headers.get("Accept", "").startswith("application/json"):
-            return JsonResponse({**progress.__dict__, "percent": progress.percent})
-        return super().get(request, *args, **kwargs)
+    def progress(self) -> Progress:
+        counts = selectors.bulk_progress(self.batch)
+        if counts.done:
+            state = JobStatus.DONE
+        else:
+            state = JobStatus.RUNNING if counts.prepared else JobStatus.QUEUED
+        message = _("%(p)s of %(t)s sent · %(r)s of %(t)s PDFs rendered") % {
+            "p": counts.prepared,
+            "r": counts.rendered,
+            "t": counts.total,
+        }
+        return Progress(state=state, message=message, percent=counts.percent)
+
+
+class BulkProgressView(BulkBatchMixin, TemplateView):
+    template_name = "agreements/bulk_progress.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             batch=self.batch,
-            progress=selectors.bulk_progress(self.batch),
+            job=self.progress(),
             agreements=self.batch.agreements.prefetch_related(
                 "parties__organisation", "versions"
             ).order_by("pk"),
         )
         return context
+
+
+class BulkStatusView(BulkBatchMixin, ProgressView):
+    """The bulk page's status.json (core.progress)."""

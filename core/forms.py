@@ -32,15 +32,6 @@ class ChoiceFilterForm(forms.Form):
         return self.cleaned_data["status"] if self.is_valid() else ""
 
 
-class FormatForm(forms.Form):
-    """?format=json asks a page for the data its polling script reads."""
-
-    format = forms.ChoiceField(choices=[("json", "JSON")], required=False)
-
-    def wants_json(self) -> bool:
-        return self.is_valid() and self.cleaned_data["format"] == "json"
-
-
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError onto the form, field by field where it can."""
     if hasattr(error, "error_dict"):

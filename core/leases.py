@@ -12,16 +12,18 @@ under the claim number that took it, so a superseded holder changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-WAITING = ("queued", "failed")
-RUNNING = "running"
-FAILED = "failed"
+from core.models import JobStatus
+
+WAITING = (JobStatus.QUEUED, JobStatus.FAILED)
+RUNNING = JobStatus.RUNNING
+FAILED = JobStatus.FAILED
 # A row whose renders keep dying (a worker killed by the kernel for its memory, every
 # time) stops here instead of going round for ever: 1 + the tasks' max_retries.
 MAX_CLAIMS = 6
@@ -103,6 +105,14 @@ class Lease:
             Q(**{f"{self.claimed_at}__lt": stale}) | Q(**{f"{self.claimed_at}__isnull": True}),
             **{self.status: RUNNING},
         )
+
+    def lost(self, queryset: models.QuerySet, *, queued: str, before: datetime) -> models.QuerySet:
+        """Rows for a sweep to queue again: still QUEUED long after they were (`queued`,
+        the field that says when, before `before`: their task was lost after dispatch),
+        or expired (whenever they were queued: after a backlog, a render claimed a minute
+        ago is in progress)."""
+        waiting = queryset.filter(**{self.status: JobStatus.QUEUED, f"{queued}__lt": before})
+        return waiting | self.expired(queryset)
 
     def _ours(self, queryset: models.QuerySet, token: int) -> models.QuerySet:
         return queryset.filter(**{self.status: RUNNING, self.claims: token})

@@ -1,12 +1,32 @@
-"""Infrastructure rows: the task outbox and outgoing email."""
+"""Infrastructure rows: the task outbox and outgoing email; the status every job shares."""
 
 from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.scopes import scopes_disabled
+
+
+class JobStatus(models.TextChoices):
+    """Where a piece of work done by a worker stands: a PDF render (an agreement version,
+    an executed agreement, a badge sheet), and whatever else a page waits for.
+
+    An enum, not an abstract model: the rows keep it under different names beside their
+    own claim fields (`render_status`, `final_status`, `status`; core.leases names them),
+    and an agreement carries its final render next to its versions' renders.
+    """
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED)
 
 
 class OutboxMessage(models.Model):

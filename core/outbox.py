@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Iterable
 
+from celery import Task
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -19,11 +22,43 @@ MAX_ATTEMPTS = 20
 BROKER_DOWN = (BrokerError, RedisConnectionError, ConnectionError, TimeoutError)
 
 
-def outbox_enqueue(task: str, **kwargs: object) -> OutboxMessage:
-    """Record a task call in the current transaction; dispatch it once that commits."""
-    message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
+def outbox_enqueue(task: Task, **kwargs: object) -> OutboxMessage:
+    """Record a call of `task` in the current transaction; dispatch it once that commits.
+
+    It takes the task itself (imported under its `_task` name), never its name as a
+    string, so a task renamed or moved breaks the import at once instead of a message at
+    run time; the row stores `task.name`, which the relay imports again.
+    """
+    message = OutboxMessage.objects.create(task=_importable_name(task), kwargs=kwargs)
     transaction.on_commit(lambda: outbox_dispatch(message_id=message.pk), robust=True)
     return message
+
+
+def outbox_requeue(task: Task, ids: Iterable[int]) -> int:
+    """Queue `task` again for each id in one transaction (a beat sweep's lost or stale
+    rows). The task takes exactly one argument, the id, whatever its name (`email_id`,
+    `version_id`...). Returns how many were queued."""
+    parameters = list(inspect.signature(task.run).parameters)
+    if len(parameters) != 1:
+        raise TypeError(f"{task.name} takes {parameters}; outbox_requeue needs one id argument")
+    pks = list(ids)
+    with transaction.atomic():
+        for pk in pks:
+            outbox_enqueue(task, **{parameters[0]: pk})
+    return len(pks)
+
+
+def _importable_name(task: Task) -> str:
+    if not isinstance(task, Task):
+        raise TypeError(f"outbox_enqueue takes a Celery task, not {task!r}: import the task")
+    try:
+        found = import_string(task.name)
+    except ImportError:
+        found = None
+    if getattr(found, "name", None) != task.name:
+        # A task given its own `name=`: the relay could never import it again.
+        raise TypeError(f"task {task.name!r} is not importable under its name")
+    return task.name
 
 
 def outbox_dispatch(*, message_id: int) -> bool:

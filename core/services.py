@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from core.models import Email
-from core.outbox import outbox_enqueue
+from core.outbox import outbox_enqueue, outbox_requeue
+from core.tasks import email_send_task
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def email_queue(
         recipient=recipient,
         member_of=member_of,
     )
-    outbox_enqueue("core.tasks.email_send_task", email_id=email.pk)
+    outbox_enqueue(email_send_task, email_id=email.pk)
     return email
 
 
@@ -234,7 +235,4 @@ def email_redeliver(*, older_than_minutes: int = 15) -> int:
     stale = Email.objects.filter(
         sent_at__isnull=True, withheld_at__isnull=True, created_at__lt=cutoff
     ).values_list("pk", flat=True)[:500]
-    with transaction.atomic():
-        for email_id in stale:
-            outbox_enqueue("core.tasks.email_send_task", email_id=email_id)
-    return len(stale)
+    return outbox_requeue(email_send_task, stale)

@@ -1,3 +1,7 @@
+"""Thin tasks: load by id, call one service. Every tasks module imports the service it
+calls inside the task body, because services import their tasks (to queue them through
+the outbox) and a tasks module may be imported first."""
+
 from collections.abc import Callable
 from smtplib import SMTPException
 from typing import TypeVar
@@ -6,8 +10,6 @@ from celery import Task, shared_task
 from django.db import DatabaseError
 
 from core.leases import LeaseHeld
-from core.outbox import outbox_relay
-from core.services import email_redeliver, email_send
 
 T = TypeVar("T")
 
@@ -37,14 +39,20 @@ def run_leased(task: Task, work: Callable[[], T]) -> T | bool:
 
 @shared_task(acks_late=True, max_retries=8, **RETRYING)
 def email_send_task(email_id: int) -> bool:
+    from core.services import email_send
+
     return email_send(email_id=email_id)
 
 
 @shared_task
 def outbox_relay_task() -> int:
+    from core.outbox import outbox_relay
+
     return outbox_relay()
 
 
 @shared_task
 def email_redeliver_task() -> int:
+    from core.services import email_redeliver
+
     return email_redeliver()

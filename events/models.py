@@ -16,7 +16,7 @@ from accounts.models import Organisation
 from core import clock
 from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language
-from core.models import TenantModel
+from core.models import JobStatus, TenantModel
 from core.scopes import TenantQuerySet, scope_filter
 from core.validators import (
     EARLIEST_INSTANT,
@@ -324,13 +324,6 @@ class EventPhoto(TenantModel):
         return self.caption or self.image.name
 
 
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Rendering")
-    DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
-
-
 class BadgeExportQuerySet(TenantQuerySet):
     related_reads_owned_by = {"events.Event": "organiser_id"}
 
@@ -346,7 +339,7 @@ class BadgeExport(TenantModel):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    status = models.CharField(max_length=10, choices=ExportStatus.choices, default="queued")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to=UploadTo("badges"), blank=True)

@@ -41,6 +41,11 @@ event_patterns = [
     path("badges/", door.BadgeExportCreateView.as_view(), name="badge_export_create"),
     path("badges/<int:export_pk>/", door.BadgeExportView.as_view(), name="badge_export"),
     path(
+        "badges/<int:export_pk>/status.json",
+        door.BadgeExportStatusView.as_view(),
+        name="badge_export_status",
+    ),
+    path(
         "badges/<int:export_pk>/download/", door.BadgeDownloadView.as_view(), name="badge_download"
     ),
 ]

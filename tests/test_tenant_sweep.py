@@ -41,10 +41,9 @@ from agreements.models import (
     AgreementTemplate,
     AgreementVersion,
     BulkBatch,
-    RenderStatus,
     TerminationRequest,
 )
-from core.models import TenantModel
+from core.models import JobStatus, TenantModel
 from core.scopes import scopes_disabled
 from events.models import BadgeExport, Event, EventInvitation, EventPhoto, Registration
 from tests.conftest import TEST_NOW
@@ -352,12 +351,12 @@ def _version_pdf(m, o):
     version = o["number"]
     if _agreement_page(m, o) != 200 or version.agreement_id != o["pk"].pk:
         return 404
-    return 200 if version.render_status == RenderStatus.DONE else 404
+    return 200 if version.render_status == JobStatus.DONE else 404
 
 
 def _final_pdf(m, o):
     status = _agreement_page(m, o)
-    return 200 if status == 200 and o["pk"].final_status == RenderStatus.DONE else 404
+    return 200 if status == 200 and o["pk"].final_status == JobStatus.DONE else 404
 
 
 def _badge(m, o, *, download: bool = False):
@@ -420,6 +419,7 @@ EXPECTED = {
     "registration_cancel": lambda m, o: _child_of_event(m, o, "registration_pk", ok=405),
     "registration_certificate": _certificate,
     "badge_export": lambda m, o: _badge(m, o),
+    "badge_export_status": lambda m, o: _badge(m, o),
     "badge_download": lambda m, o: _badge(m, o, download=True),
     "agreement_detail": lambda m, o: _agreement_page(m, o),
     "agreement_trail": lambda m, o: _agreement_page(m, o),
@@ -444,6 +444,9 @@ EXPECTED = {
     },
     "agreement_template_edit": lambda m, o: 404 if not sees(m, o["pk"]) else _role(m, Role.STAFF),
     "agreement_bulk": lambda m, o: (
+        404 if not m.organisation.is_chamber or not sees(m, o["batch_pk"]) else 200
+    ),
+    "agreement_bulk_status": lambda m, o: (
         404 if not m.organisation.is_chamber or not sees(m, o["batch_pk"]) else 200
     ),
     # The API
@@ -779,14 +782,12 @@ QUERIES = {
         "?sector=manufacturing",
         "?sector=logistics&kind=enterprise",
     ],
-    "badge_export": ["?format=json"],
-    "agreement_bulk": ["?format=json"],
     "api:event-list": ["?page=2", "?page_size=200"],
     "api:agreement-list": ["?status=active", "?status=draft", "?page_size=200", "?page=2"],
     "api:member-list": ["?page_size=200"],
     "api:event-registrations": ["?page_size=200"],
 }
-JSON_ACCEPT = {"agreement_bulk", "event_check_in"}  # pages that answer JSON when asked
+JSON_ACCEPT = {"event_check_in"}  # pages that answer JSON when asked
 QUERY_ROUTES = [route for route in ORG_ROUTES if route.full_name in QUERIES]
 
 

@@ -25,6 +25,7 @@ from agreements.services.drafting import (
 )
 from agreements.services.lifecycle import (
     agreements_advance,
+    agreements_daily,
     end_reminders_send,
     signature_reminders_send,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "agreement_update",
     "agreement_withdraw",
     "agreements_advance",
+    "agreements_daily",
     "bulk_create",
     "bulk_prepare",
     "check_drafter",

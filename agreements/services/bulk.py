@@ -29,6 +29,7 @@ from agreements.services.drafting import (
     end_from_term,
 )
 from agreements.services.parties import PartySpec, resolve_parties
+from agreements.tasks import bulk_prepare_task
 from core import clock
 from core.outbox import outbox_enqueue
 from core.services import shorten
@@ -85,7 +86,7 @@ def bulk_create(
             "reminder_days": reminder_days,
         },
     )
-    outbox_enqueue("agreements.tasks.bulk_prepare_task", batch_id=batch.pk)
+    outbox_enqueue(bulk_prepare_task, batch_id=batch.pk)
     return batch
 
 

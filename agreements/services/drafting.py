@@ -31,6 +31,7 @@ from agreements.models import (
 )
 from agreements.services.notices import notify
 from agreements.services.parties import PartySpec, check_drafter, resolve_parties
+from agreements.tasks import render_version_task
 from core import clock
 from core.outbox import outbox_enqueue
 from core.validators import LATEST_DATE, date_in_range, date_range_message
@@ -308,7 +309,7 @@ def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
         for signature in voided_signers:
             notify(agreement, "voided", [signature.signer], party=signature.party, version=version)
     # The signatories are asked once the PDF exists: version_render does it.
-    outbox_enqueue("agreements.tasks.render_version_task", version_id=version.pk)
+    outbox_enqueue(render_version_task, version_id=version.pk)
     return version
 
 

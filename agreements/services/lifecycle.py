@@ -139,3 +139,14 @@ def end_reminders_send(*, today: date | None = None) -> int:
             audit_append(agreement, AuditAction.REMINDED, detail={"ends_in_days": threshold})
             sent += 1
     return sent
+
+
+def agreements_daily(*, today: date | None = None) -> dict[str, int]:
+    """The hourly beat's work: statuses that change with the calendar, then signature
+    and end-date reminders (each safe to run again the same day)."""
+    today = today or clock.today()
+    return {
+        "advanced": agreements_advance(today=today),
+        "signature_reminders": signature_reminders_send(today=today),
+        "end_reminders": end_reminders_send(today=today),
+    }

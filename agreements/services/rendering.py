@@ -13,10 +13,10 @@ from agreements.models import (
     Agreement,
     AgreementVersion,
     AuditAction,
-    RenderStatus,
 )
 from agreements.services.notices import everyone, notify, request_signatures
 from core.leases import Lease
+from core.models import JobStatus
 
 # Why these queries cross tenants (core/scopes.py).
 RENDER_JOB = "a render job loads and updates its own row by id"
@@ -67,7 +67,7 @@ def version_render(*, version_id: int) -> bool:
             claim,
             pdf=name,
             sha256=digest,
-            render_status=RenderStatus.DONE,
+            render_status=JobStatus.DONE,
             render_error="",
         )
         if updated:
@@ -117,7 +117,7 @@ def final_render(*, agreement_id: int) -> bool:
     )
     with transaction.atomic():
         updated = FINAL_LEASE.finish(
-            agreements, claim, final_pdf=name, final_sha256=digest, final_status=RenderStatus.DONE
+            agreements, claim, final_pdf=name, final_sha256=digest, final_status=JobStatus.DONE
         )
         if not updated:
             return False

@@ -27,7 +27,6 @@ from agreements.models import (
     AuditAction,
     Party,
     PartyStatus,
-    RenderStatus,
     Signature,
     SigningOrder,
 )
@@ -35,7 +34,9 @@ from agreements.selectors import next_signers
 from agreements.services.drafting import drafted_agreement
 from agreements.services.lifecycle import advance
 from agreements.services.notices import everyone, notify, request_signatures
+from agreements.tasks import render_final_task
 from core import clock
+from core.models import JobStatus
 from core.outbox import outbox_enqueue
 
 CONSENT_TEXT = (
@@ -210,10 +211,10 @@ def _after_signature(agreement: Agreement, now: datetime) -> None:
 def _complete(agreement: Agreement, now: datetime) -> None:
     agreement.status = AgreementStatus.SIGNED
     agreement.completed_at = now
-    agreement.final_status = RenderStatus.QUEUED
+    agreement.final_status = JobStatus.QUEUED
     agreement.save(update_fields=["status", "completed_at", "final_status"])
     audit_append(agreement, AuditAction.COMPLETED, detail={"parties": agreement.parties.count()})
-    outbox_enqueue("agreements.tasks.render_final_task", agreement_id=agreement.pk)
+    outbox_enqueue(render_final_task, agreement_id=agreement.pk)
     advance(agreement, timezone.localdate(now))
 
 

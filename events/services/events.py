@@ -17,6 +17,7 @@ from core.services import email_queue, email_render
 from events.models import AgendaItem, Event, EventPhoto, EventStatus, RegistrationStatus
 from events.policy import EventPolicy, event_policy
 from events.services.registrations import waitlist_promote
+from events.tasks import event_invitation_send_task
 
 # What a caller may set on an event, in the order the event form shows it; the form
 # (events/forms.py) and the API serializer (events/api.py) take their fields from here.
@@ -120,7 +121,7 @@ def event_publish(*, tenant: Tenant, event_id: int, now: datetime | None = None)
     event.status = EventStatus.PUBLISHED
     event.save(update_fields=["status"])
     for invitation in event.invitations.filter(sent_at__isnull=True):
-        outbox_enqueue("events.tasks.event_invitation_send_task", invitation_id=invitation.pk)
+        outbox_enqueue(event_invitation_send_task, invitation_id=invitation.pk)
     return event
 
 

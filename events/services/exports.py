@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from accounts.tenancy import Tenant, tenant_for_task
 from core.leases import Lease
+from core.models import JobStatus
 from core.outbox import outbox_enqueue
-from events.models import BadgeExport, Event, ExportStatus, Registration, RegistrationStatus
+from events.models import BadgeExport, Event, Registration, RegistrationStatus
 from events.pdf import badges_pdf
 from events.services.events import managed_event
+from events.tasks import badge_export_task
 
 
 def attendees_csv(event: Event, registrations) -> bytes:
@@ -66,7 +68,7 @@ def _sanitise(value: str) -> str:
 def badge_export_request(*, tenant: Tenant, event_id: int) -> BadgeExport:
     event, _may = managed_event(tenant, event_id)
     export = BadgeExport.objects.create(event=event, requested_by=tenant.user)
-    outbox_enqueue("events.tasks.badge_export_task", export_id=export.pk)
+    outbox_enqueue(badge_export_task, export_id=export.pk)
     return export
 
 
@@ -108,7 +110,7 @@ def badge_export_render(*, export_id: int) -> bool:
         BADGE_LEASE.finish(
             exports,
             claim,
-            status=ExportStatus.FAILED,
+            status=JobStatus.FAILED,
             error=str(exc)[:2000],
             finished_at=timezone.now(),
         )
@@ -123,7 +125,7 @@ def badge_export_render(*, export_id: int) -> bool:
         exports,
         claim,
         file=name,
-        status=ExportStatus.DONE,
+        status=JobStatus.DONE,
         progress=100,
         error="",
         finished_at=timezone.now(),

@@ -15,6 +15,7 @@ from core.services import email_queue, email_render_bilingual
 from events.models import EventInvitation, EventStatus
 from events.selectors import invitable_organisations
 from events.services.events import managed_event
+from events.tasks import event_invitation_send_task
 
 
 @transaction.atomic
@@ -43,7 +44,7 @@ def event_invite(
     )
     if event.status == EventStatus.PUBLISHED:
         for invitation in invitations:
-            outbox_enqueue("events.tasks.event_invitation_send_task", invitation_id=invitation.pk)
+            outbox_enqueue(event_invitation_send_task, invitation_id=invitation.pk)
     return invitations
 
 

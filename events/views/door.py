@@ -9,16 +9,17 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
 from accounts.models import Organisation, Role
 from core.files import serve_private_file
-from core.forms import FormatForm
+from core.models import JobStatus
+from core.progress import Progress, ProgressView, job_progress
 from events.forms import CheckInForm, CheckInSearchForm, WalkInForm
 from events.models import (
     BadgeExport,
     EventStatus,
-    ExportStatus,
     Registration,
     RegistrationStatus,
 )
@@ -173,38 +174,43 @@ class BadgeExportMixin(EventMixin):
             pk=self.kwargs["export_pk"],
         )
 
+    def progress(self) -> Progress:
+        export = self.export
+        parts = [str(JobStatus(export.status).label)]
+        if export.total:
+            parts.append(
+                ngettext("%(counter)s badge", "%(counter)s badges", export.total)
+                % {"counter": export.total}
+            )
+        if export.status == JobStatus.FAILED and export.error:
+            parts.append(export.error)
+        done = export.status == JobStatus.DONE
+        return job_progress(
+            export.status,
+            message=" · ".join(parts),
+            percent=export.progress,
+            url=self.event_url("badge_download", export_pk=export.pk) if done else None,
+        )
+
 
 class BadgeExportView(BadgeExportMixin, TemplateView):
-    """The progress page; with ?format=json it answers the polling script."""
+    """The progress page; static/js/poll.js follows its status.json."""
 
     template_name = "events/badge_export.html"
 
-    def get(self, request, *args, **kwargs):
-        if FormatForm(request.GET).wants_json():
-            export = self.export
-            return JsonResponse(
-                {
-                    "status": export.status,
-                    "label": export.get_status_display(),
-                    "progress": export.progress,
-                    "total": export.total,
-                    "download": self.event_url("badge_download", export_pk=export.pk)
-                    if export.status == ExportStatus.DONE
-                    else None,
-                    "error": export.error if export.status == ExportStatus.FAILED else "",
-                }
-            )
-        return super().get(request, *args, **kwargs)
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["export"] = self.export
+        context.update(export=self.export, job=self.progress())
         return context
+
+
+class BadgeExportStatusView(BadgeExportMixin, ProgressView):
+    """The badge page's status.json (core.progress)."""
 
 
 class BadgeDownloadView(BadgeExportMixin, View):
     def get(self, request, *args, **kwargs):
-        if self.export.status != ExportStatus.DONE:
+        if self.export.status != JobStatus.DONE:
             messages.info(request, _("The badge sheet is still rendering."))
             return redirect(self.event_url("badge_export", export_pk=self.export.pk))
         return serve_private_file(

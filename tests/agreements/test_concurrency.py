@@ -13,9 +13,9 @@ from agreements.models import (
     AgreementStatus,
     AgreementVersion,
     PartyStatus,
-    RenderStatus,
     Signature,
 )
+from core.models import JobStatus
 from core.scopes import scope
 from tests.agreements.conftest import sign
 from tests.conftest import require, tenant_of
@@ -154,7 +154,7 @@ def test_two_redeliveries_of_an_abandoned_render_render_it_once(
     services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
     version = AgreementVersion.objects.get(agreement=agreement)
     AgreementVersion.objects.filter(pk=version.pk).update(
-        render_status=RenderStatus.RUNNING,
+        render_status=JobStatus.RUNNING,
         claimed_at=timezone.now() - timedelta(hours=1),
         claims=1,
     )
@@ -174,7 +174,7 @@ def test_two_redeliveries_of_an_abandoned_render_render_it_once(
     assert renders == [version.pk]
     assert sorted(map(str, outcomes)) in (["True", "held"], ["False", "True"])
     version.refresh_from_db()
-    assert (version.render_status, version.claims) == (RenderStatus.DONE, 2)
+    assert (version.render_status, version.claims) == (JobStatus.DONE, 2)
     assert agreement.audit.filter(action="rendered").count() == 1
     asked = Email.objects.filter(subject__contains="Please sign")
     assert sorted(e.to[0] for e in asked) == sorted(

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from agreements import services, tasks
-from agreements.models import Agreement, AgreementVersion, AuditAction, RenderStatus
+from agreements.models import Agreement, AgreementVersion, AuditAction
 from core.leases import LeaseHeld
-from core.models import Email, OutboxMessage
+from core.models import Email, JobStatus, OutboxMessage
 from tests.agreements.conftest import sign
 from tests.conftest import tenant_of
 
@@ -27,7 +27,7 @@ def _asked_to_sign() -> list[str]:
 def _abandon(version: AgreementVersion, *, claimed_ago: timedelta | None) -> None:
     """What a worker child killed mid-render leaves behind."""
     AgreementVersion.objects.filter(pk=version.pk).update(
-        render_status=RenderStatus.RUNNING,
+        render_status=JobStatus.RUNNING,
         claimed_at=timezone.now() - claimed_ago if claimed_ago else None,
         claims=1,
     )
@@ -43,7 +43,7 @@ def test_a_render_abandoned_by_a_killed_worker_is_taken_over_by_the_redelivery(
     assert tasks.render_version_task.apply(kwargs={"version_id": version.pk}).get() is True
 
     version.refresh_from_db()
-    assert version.render_status == RenderStatus.DONE and version.sha256
+    assert version.render_status == JobStatus.DONE and version.sha256
     assert version.claims == 2
     assert version.agreement.audit.filter(action=AuditAction.RENDERED).count() == 1
     assert _asked_to_sign() == sorted([university_signer.user.email, enterprise_signer.user.email])
@@ -59,7 +59,7 @@ def test_a_fresh_claim_is_left_to_its_holder(held_back, draft, chamber_staff, se
     # The redelivery is told when the claim runs out, to come back then.
     assert settings.RENDER_LEASE_SECONDS - 6 < held.value.retry_in < settings.RENDER_LEASE_SECONDS
     version.refresh_from_db()
-    assert (version.render_status, version.claims, version.sha256) == (RenderStatus.RUNNING, 1, "")
+    assert (version.render_status, version.claims, version.sha256) == (JobStatus.RUNNING, 1, "")
     assert _asked_to_sign() == []
 
 
@@ -72,9 +72,9 @@ def test_a_superseded_holder_that_comes_back_writes_nothing(held_back, draft, ch
     versions.update(claimed_at=timezone.now() - timedelta(hours=1))  # its worker died
     assert services.version_render(version_id=version.pk) is True  # the redelivery
 
-    assert VERSION_LEASE.finish(versions, first, render_status=RenderStatus.FAILED) is False
+    assert VERSION_LEASE.finish(versions, first, render_status=JobStatus.FAILED) is False
     version.refresh_from_db()
-    assert version.render_status == RenderStatus.DONE
+    assert version.render_status == JobStatus.DONE
 
 
 def test_a_render_that_keeps_killing_its_worker_is_given_up(held_back, draft, chamber_staff):
@@ -87,7 +87,7 @@ def test_a_render_that_keeps_killing_its_worker_is_given_up(held_back, draft, ch
     assert services.version_render(version_id=version.pk) is False
 
     version.refresh_from_db()
-    assert version.render_status == RenderStatus.FAILED
+    assert version.render_status == JobStatus.FAILED
     assert f"Stopped after {MAX_CLAIMS} attempts" in version.render_error
 
 
@@ -95,7 +95,7 @@ def test_the_signatories_are_asked_to_sign_only_once_the_pdf_exists(
     held_back, draft, chamber_staff, university_signer, enterprise_signer
 ):
     version = _send(draft, chamber_staff)
-    assert version.render_status == RenderStatus.QUEUED
+    assert version.render_status == JobStatus.QUEUED
     assert _asked_to_sign() == []
 
     while held_back:  # the worker renders, then the outbox hands on the emails
@@ -124,7 +124,7 @@ def test_an_abandoned_final_render_is_taken_over(
     sign(university_signer, sent)
     sign(enterprise_signer, sent)
     Agreement.objects.filter(pk=sent.pk).update(
-        final_status=RenderStatus.RUNNING,
+        final_status=JobStatus.RUNNING,
         final_claimed_at=timezone.now() - timedelta(hours=1),
         final_claims=1,
     )
@@ -132,7 +132,7 @@ def test_an_abandoned_final_render_is_taken_over(
     assert tasks.render_final_task.apply(kwargs={"agreement_id": sent.pk}).get() is True
 
     sent.refresh_from_db()
-    assert sent.final_status == RenderStatus.DONE and sent.final_sha256
+    assert sent.final_status == JobStatus.DONE and sent.final_sha256
     assert sent.audit.filter(action=AuditAction.FINALISED).count() == 1
 
 
@@ -147,10 +147,10 @@ def test_the_sweep_requeues_expired_claims_and_leaves_running_renders_alone(
         created_at=hours_ago
     )
     AgreementVersion.objects.filter(pk=backlog.pk).update(
-        render_status=RenderStatus.RUNNING, claimed_at=timezone.now(), claims=1
+        render_status=JobStatus.RUNNING, claimed_at=timezone.now(), claims=1
     )
     AgreementVersion.objects.filter(pk=abandoned.pk).update(
-        render_status=RenderStatus.RUNNING, claimed_at=hours_ago, claims=1
+        render_status=JobStatus.RUNNING, claimed_at=hours_ago, claims=1
     )
     OutboxMessage.objects.all().delete()
 
@@ -159,7 +159,7 @@ def test_the_sweep_requeues_expired_claims_and_leaves_running_renders_alone(
     queued = {m.kwargs["version_id"] for m in OutboxMessage.objects.all()}
     assert queued == {abandoned.pk, lost.pk}
     backlog.refresh_from_db()
-    assert (backlog.render_status, backlog.claims) == (RenderStatus.RUNNING, 1)
+    assert (backlog.render_status, backlog.claims) == (JobStatus.RUNNING, 1)
 
 
 def test_a_seal_stored_before_the_pixel_limit_is_left_off_the_signature(sent, university_signer):

@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from agreements import selectors, services
 from agreements.audit import audit_verify
-from agreements.models import Agreement, AgreementStatus, RenderStatus, Signature
+from agreements.models import Agreement, AgreementStatus, Signature
+from core.models import JobStatus
 from tests.agreements.conftest import sign
 from tests.conftest import tenant_of
 
@@ -54,7 +55,7 @@ def test_a_failed_render_is_recorded_not_left_waiting(draft, chamber_staff, monk
     services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
     agreement.refresh_from_db()  # sending succeeded; the render failed on its own
     version = agreement.current_version
-    assert version.render_status == RenderStatus.FAILED
+    assert version.render_status == JobStatus.FAILED
     assert "RecursionError" in version.render_error
 
 

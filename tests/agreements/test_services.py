@@ -17,9 +17,9 @@ from agreements.models import (
     AgreementStatus,
     AuditEntry,
     PartyStatus,
-    RenderStatus,
     Signature,
 )
+from core.models import JobStatus
 from core.pades import pades_check
 from tests.agreements.conftest import BODY, sign
 from tests.conftest import tenant_of
@@ -152,7 +152,7 @@ def test_sending_renders_the_version_and_asks_the_signatories(
 ):
     version = sent.current_version
     assert sent.status == AgreementStatus.SENT
-    assert version.render_status == RenderStatus.DONE
+    assert version.render_status == JobStatus.DONE
     pdf = version.pdf.read()
     assert hashlib.sha256(pdf).hexdigest() == version.sha256
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
@@ -173,7 +173,7 @@ def test_every_party_signs_and_the_final_pdf_is_signed_and_verifiable(
     sign(enterprise_signer, sent)
     sent.refresh_from_db()
     assert sent.status in (AgreementStatus.SIGNED, AgreementStatus.ACTIVE)
-    assert sent.final_status == RenderStatus.DONE
+    assert sent.final_status == JobStatus.DONE
     final = sent.final_pdf.read()
     assert hashlib.sha256(final).hexdigest() == sent.final_sha256
     check = pades_check(final)

@@ -228,8 +228,9 @@ def test_bulk_send_from_the_browser_shows_progress(
         },
     )
     assert response.status_code == 302
-    progress = client.get(response["Location"], HTTP_ACCEPT="application/json").json()
-    assert progress["total"] == 1 and progress["done"] is True and progress["percent"] == 100
+    progress = client.get(response["Location"] + "status.json").json()
+    assert progress["done"] is True and progress["percent"] == 100
+    assert progress["message"].startswith("1 of 1 sent")
     page = client.get(response["Location"]).content.decode()
     assert "All done" in page
 
@@ -315,3 +316,29 @@ def test_verify_is_rate_limited_per_address(client, db, settings):
         assert response.status_code == 200
     response = client.post(reverse("agreement_verify"), {"file": SimpleUploadedFile("a", b"x")})
     assert response.status_code == 429 and "Too many checks" in response.content.decode()
+
+
+def test_status_json_follows_the_version_then_the_executed_pdf(client_for, sent, university_signer):
+    """The signing page waits for the version's PDF, the agreement's page for the executed
+    one: both poll the same status.json (core.progress)."""
+    from agreements.models import Agreement, AgreementVersion
+    from core.models import JobStatus
+
+    client = client_for(university_signer)
+    url = _url("agreement_render_status", university_signer, sent)
+    version = sent.current_version
+    AgreementVersion.objects.filter(pk=version.pk).update(render_status=JobStatus.RUNNING)
+    assert client.get(url).json() == {
+        "state": "running",
+        "done": False,
+        "percent": None,
+        "message": "In progress",
+        "url": None,
+    }
+    AgreementVersion.objects.filter(pk=version.pk).update(render_status=JobStatus.DONE)
+    job = client.get(url).json()
+    assert job["done"] and job["url"].endswith(f"/versions/{version.number}.pdf")
+    Agreement.objects.filter(pk=sent.pk).update(final_status=JobStatus.QUEUED)
+    assert client.get(url).json()["state"] == "queued"
+    Agreement.objects.filter(pk=sent.pk).update(final_status=JobStatus.DONE)
+    assert client.get(url).json()["url"].endswith("/executed.pdf")

@@ -15,8 +15,8 @@ from django.db import connection
 from django.db.transaction import on_commit as real_on_commit
 
 from agreements import services
-from agreements.models import AgreementVersion, AuditAction, RenderStatus
-from core.models import Email
+from agreements.models import AgreementVersion, AuditAction
+from core.models import Email, JobStatus
 from tests.conftest import require, tenant_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,7 +123,7 @@ def test_a_render_whose_worker_child_is_killed_completes_after_redelivery(
     versions = AgreementVersion.objects.filter(agreement=agreement)
 
     _wait_for(
-        lambda: versions.filter(render_status=RenderStatus.RUNNING).exists(),
+        lambda: versions.filter(render_status=JobStatus.RUNNING).exists(),
         60,
         "the worker did not start rendering",
     )
@@ -135,13 +135,13 @@ def test_a_render_whose_worker_child_is_killed_completes_after_redelivery(
     # Killed mid-render: the row says RUNNING under the dead child's claim, and nobody
     # has been asked to sign a PDF that does not exist.
     killed = versions.get()
-    assert (killed.render_status, killed.claims, killed.sha256) == (RenderStatus.RUNNING, 1, "")
+    assert (killed.render_status, killed.claims, killed.sha256) == (JobStatus.RUNNING, 1, "")
     asked = Email.objects.filter(subject__contains="Please sign")
     assert not asked.exists()
 
     _wait_for(
         lambda: (
-            versions.filter(render_status=RenderStatus.DONE).exists()
+            versions.filter(render_status=JobStatus.DONE).exists()
             and asked.filter(sent_at__isnull=False).count() == 2
         ),
         60,

@@ -1,13 +1,16 @@
 """Work that leaves the request is never lost, and never done twice."""
 
+import pytest
+from celery import shared_task
 from django.core import mail
 from kombu.exceptions import OperationalError
 
 from accounts import services
 from accounts.models import Invitation, Role
 from core.models import Email, OutboxMessage
-from core.outbox import outbox_relay
+from core.outbox import outbox_enqueue, outbox_relay, outbox_requeue
 from core.services import email_queue, email_render, email_send
+from core.tasks import email_send_task
 from tests.conftest import tenant_of
 
 
@@ -91,3 +94,71 @@ def test_unsent_email_is_redelivered(db):
     assert outbox_relay() == 1
     assert [m.to for m in mail.outbox] == [["late@example.com"]]
     assert email_redeliver() == 0
+
+
+def test_the_outbox_takes_a_task_not_its_name(db):
+    """A string would be checked only when the relay imports it, after the request."""
+    with pytest.raises(TypeError, match="takes a Celery task"):
+        outbox_enqueue("core.tasks.email_send_task", email_id=1)
+    assert not OutboxMessage.objects.exists()
+
+
+@shared_task(name="tests.renamed_away_from_its_module")
+def _renamed_task(email_id: int) -> bool:
+    return True
+
+
+def test_a_task_the_relay_could_not_import_under_its_name_is_refused(db):
+    with pytest.raises(TypeError, match="not importable under its name"):
+        outbox_enqueue(_renamed_task, email_id=1)
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_outbox_stores_the_tasks_name_and_the_relay_runs_it(db):
+    email = Email.objects.create(to=["named@example.com"], subject="s", body="b")
+    message = outbox_enqueue(email_send_task, email_id=email.pk)
+    assert (message.task, message.kwargs) == ("core.tasks.email_send_task", {"email_id": email.pk})
+    assert outbox_relay() == 1
+    assert [m.to for m in mail.outbox] == [["named@example.com"]]
+
+
+def test_requeue_queues_the_task_once_per_id_under_its_argument(
+    db, django_capture_on_commit_callbacks
+):
+    first, second = (
+        Email.objects.create(to=[f"{n}@example.com"], subject="s", body="b") for n in "ab"
+    )
+    with django_capture_on_commit_callbacks() as dispatches:
+        assert outbox_requeue(email_send_task, iter([first.pk, second.pk])) == 2
+    assert [(m.task, m.kwargs) for m in OutboxMessage.objects.all()] == [
+        ("core.tasks.email_send_task", {"email_id": first.pk}),
+        ("core.tasks.email_send_task", {"email_id": second.pk}),
+    ]
+    assert len(dispatches) == 2  # each handed to Celery once the sweep commits
+    assert outbox_requeue(email_send_task, []) == 0
+
+
+def test_requeue_needs_a_task_of_one_id(db):
+    from core.tasks import outbox_relay_task
+
+    with pytest.raises(TypeError, match="one id argument"):
+        outbox_requeue(outbox_relay_task, [1])
+    assert not OutboxMessage.objects.exists()
+
+
+def test_lost_invitations_are_queued_again(admin, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lost = services.invitation_create(
+        tenant=tenant_of(admin), email="lost@example.com", role=Role.STAFF
+    )
+    Invitation.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    OutboxMessage.objects.all().delete()  # the first dispatch never happened
+    assert services.invitation_redeliver() == 1
+    assert OutboxMessage.objects.get().kwargs == {"invitation_id": lost.pk}
+    assert outbox_relay() == 1
+    lost.refresh_from_db()
+    assert lost.sent_at is not None
+    assert services.invitation_redeliver() == 0

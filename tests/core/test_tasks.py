@@ -1,9 +1,14 @@
 """The task declarations agree with the broker: retries that retry, and a visibility
 timeout that no live task outlasts."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from celery import current_app
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 CELERY_DEFAULT_BACKOFF_MAX = 600  # what Celery waits at most between retries unless told
 OUR_APPS = ("core.", "accounts.", "events.", "agreements.", "partnerships.")
@@ -50,3 +55,34 @@ def test_the_visibility_timeout_is_just_above_the_longest_task_and_its_leases():
     # And a lease outlives its task, so a render still running is never taken over.
     assert render_lease > current_app.conf.task_time_limit
     assert badge_lease > settings.BADGE_EXPORT_TIME_LIMIT
+
+
+@pytest.mark.parametrize("name,task", _our_tasks(), ids=lambda value: str(value))
+def test_a_task_is_importable_under_its_name(name, task):
+    """The outbox stores task.name and the relay imports it again (core.outbox)."""
+    assert import_string(name).name == name
+
+
+def test_every_beat_entry_names_a_task():
+    """Beat names its tasks by string (settings cannot import them): a renamed task shows
+    here, not as a job that silently stops running."""
+    names = {name for name, _ in _our_tasks()}
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert {entry["task"] for entry in schedule.values()} - names == set()
+
+
+@pytest.mark.parametrize("app", ["core", "accounts", "events", "agreements"])
+def test_a_tasks_module_imports_before_its_services(app):
+    """Services import their tasks (to queue them), so a tasks module imports its
+    services inside the task bodies: a worker may import the tasks module first."""
+    code = (
+        "import django; django.setup(); "
+        f"import {app}.tasks, {app}.services; "
+        f"print(len(vars({app}.services)))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout) > 10  # the services loaded in full, not a half-imported module

@@ -13,7 +13,8 @@ from PIL import Image
 
 from accounts.models import ChamberMembership, OrganisationKind, Role
 from agreements import services as agreement_services
-from agreements.models import AgreementVersion, BulkBatch, RenderStatus
+from agreements.models import AgreementVersion, BulkBatch
+from core.models import JobStatus
 from events import services as event_services
 from events.models import BadgeExport, EventPhoto
 from events.services import registration_check_in, registration_create
@@ -37,7 +38,7 @@ def _rendered(agreement) -> AgreementVersion:
     """The current version as if its PDF were rendered (no WeasyPrint here)."""
     version = AgreementVersion.objects.filter(agreement=agreement).order_by("-number").first()
     AgreementVersion.objects.filter(pk=version.pk).update(
-        render_status=RenderStatus.DONE, sha256="0" * 64, pdf="agreements/versions/x.pdf"
+        render_status=JobStatus.DONE, sha256="0" * 64, pdf="agreements/versions/x.pdf"
     )
     version.refresh_from_db()
     return version

@@ -334,9 +334,9 @@ def test_csv_badges_certificate_and_verify(
         response = staff.post(base + "badges/")
     export = BadgeExport.objects.get()
     assert response["Location"] == base + f"badges/{export.pk}/"
-    status = staff.get(response["Location"] + "?format=json").json()
-    assert status["status"] == "done" and status["progress"] == 100
-    assert staff.get(status["download"]).status_code == 200
+    status = staff.get(response["Location"] + "status.json").json()
+    assert status["state"] == "done" and status["done"] and status["percent"] == 100
+    assert staff.get(status["url"]).status_code == 200
 
     rep_client = client_for(rep)
     rep_base = f"/o/{rep.organisation.slug}/events/{published_event.pk}/"
