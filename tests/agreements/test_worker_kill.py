@@ -13,6 +13,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.db.transaction import on_commit as real_on_commit
+from django.utils import timezone
 
 from agreements import services
 from agreements.models import AgreementVersion, AuditAction
@@ -116,7 +117,7 @@ def test_a_render_whose_worker_child_is_killed_completes_after_redelivery(
         ],
         title_en="A long agreement",
         kind="university_enterprise",
-        effective_date=services.timezone.localdate().replace(year=2031),
+        effective_date=timezone.localdate().replace(year=2031),
         body=LONG_BODY,
     )
     services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
