@@ -167,12 +167,21 @@ def invitation_create(
     Invitation.objects.visible_to(tenant.organisation).pending().filter(email__iexact=email).update(
         revoked_at=clock.now()
     )
+    return _invitation_issue(
+        tenant.organisation, email, role=role, is_signatory=is_signatory, by=tenant.user
+    )
+
+
+def _invitation_issue(
+    organisation: Organisation, email: str, *, role: str, is_signatory: bool, by: User | None
+) -> Invitation:
+    """Store an invitation in the inviter's language and queue its email."""
     invitation = Invitation(
-        organisation=tenant.organisation,
+        organisation=organisation,
         email=email,
         role=role,
         is_signatory=is_signatory,
-        invited_by=tenant.user,
+        invited_by=by,
         language=get_language() or "en",
     )
     invitation.full_clean()
@@ -305,17 +314,9 @@ def chamber_member_onboard(
     member.full_clean()
     member.save()
     link = chamber_member_add(tenant=tenant, member=member, joined_on=joined_on)
-    invitation = Invitation(
-        organisation=member,
-        email=contact_email.strip().lower(),
-        role=Role.ADMIN,
-        is_signatory=True,
-        invited_by=tenant.user,
-        language=get_language() or "en",
+    _invitation_issue(
+        member, contact_email.strip().lower(), role=Role.ADMIN, is_signatory=True, by=tenant.user
     )
-    invitation.full_clean()
-    invitation.save()
-    outbox_enqueue(invitation_send_task, invitation_id=invitation.pk)
     return link
 
 
