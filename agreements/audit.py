@@ -52,12 +52,18 @@ def audit_append(
     agreement: Agreement,
     action: str,
     *,
+    tenant=None,
     actor=None,
     organisation=None,
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEntry:
-    """Append one entry. Call inside the transaction that made the change."""
+    """Append one entry. Call inside the transaction that made the change.
+
+    `tenant` names who acted (its user, for its organisation); a job that acts for
+    nobody passes neither."""
+    if tenant is not None:
+        actor, organisation = tenant.user, tenant.organisation
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_append must run inside the change's transaction")
     held = Agreement.objects.across_tenants("the agreement the caller already holds")

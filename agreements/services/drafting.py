@@ -173,8 +173,7 @@ def agreement_draft(
     audit_append(
         agreement,
         AuditAction.CREATED,
-        actor=tenant.user,
-        organisation=tenant.organisation,
+        tenant=tenant,
         detail={
             "template": str(template_version) if template_version else None,
             "parties": [org.name_en for org, _user in resolved],
@@ -245,8 +244,7 @@ def agreement_update(
     audit_append(
         agreement,
         AuditAction.EDITED,
-        actor=tenant.user,
-        organisation=tenant.organisation,
+        tenant=tenant,
         detail={"fields": sorted(set(changed))},
     )
     if not draft and "body" in changed:
@@ -299,8 +297,7 @@ def _new_version(agreement: Agreement, tenant: Tenant) -> AgreementVersion:
             audit_append(
                 agreement,
                 AuditAction.VOIDED,
-                actor=tenant.user,
-                organisation=tenant.organisation,
+                tenant=tenant,
                 detail={
                     "version": previous.number,
                     "signers": [s.typed_name for s in voided_signers],
@@ -331,8 +328,7 @@ def agreement_send(*, tenant: Tenant, agreement_id: int) -> Agreement:
     audit_append(
         agreement,
         AuditAction.SENT,
-        actor=tenant.user,
-        organisation=tenant.organisation,
+        tenant=tenant,
         detail={"signing_order": agreement.signing_order},
     )
     _new_version(agreement, tenant)

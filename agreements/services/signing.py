@@ -183,8 +183,7 @@ def _signed_trail(agreement: Agreement, tenant: Tenant, signature: Signature) ->
     audit_append(
         agreement,
         AuditAction.SIGNED,
-        actor=tenant.user,
-        organisation=tenant.organisation,
+        tenant=tenant,
         detail={
             "version": signature.version.number,
             "sha256": signature.document_sha256,
@@ -247,8 +246,7 @@ def agreement_record_view(
     audit_append(
         agreement,
         AuditAction.VIEWED,
-        actor=tenant.user,
-        organisation=tenant.organisation,
+        tenant=tenant,
         detail={"version": version.number, "sha256": version.sha256},
         ip_address=ip_address,
     )
@@ -287,8 +285,7 @@ def close_agreement(
     audit_append(
         agreement,
         action,
-        actor=tenant.user,
-        organisation=tenant.organisation,
+        tenant=tenant,
         detail={"reason": reason},
         ip_address=ip_address,
     )

@@ -97,8 +97,7 @@ def _termination_trail(
     audit_append(
         agreement,
         action,
-        actor=tenant.user,
-        organisation=tenant.organisation,
+        tenant=tenant,
         detail={"request": request.pk, "party": party.organisation.name_en, **detail},
         ip_address=ip_address,
     )
