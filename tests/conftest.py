@@ -8,9 +8,9 @@ from celery import current_app
 from django.core.cache import cache
 
 from accounts.models import Role
-from accounts.tenancy import Tenant
 from core.scopes import scopes_disabled
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import tenant_of as tenant_of  # tests import it from here
 
 
 @pytest.fixture(scope="session")
@@ -95,10 +95,6 @@ def viewer(org):
 def outsider(other_org):
     """An admin of another organisation."""
     return _member(other_org, Role.ADMIN)
-
-
-def tenant_of(membership) -> Tenant:
-    return Tenant(user=membership.user, organisation=membership.organisation, membership=membership)
 
 
 @pytest.fixture
