@@ -20,9 +20,8 @@ from agreements.models import (
     TerminationStatus,
 )
 from agreements.services import TERMINABLE
-from tests.agreements.conftest import BODY, sign
 from tests.conftest import tenant_of
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import BODY, MembershipFactory, OrganisationFactory, sign
 
 OUTSIDER_REFUSED = "must be one of the parties"
 

@@ -21,7 +21,7 @@ from agreements import tasks
 from agreements.audit import _entry_hash, audit_verify
 from agreements.checkpoints import audit_checkpoint
 from agreements.models import Agreement, AuditAction, AuditCheckpoint, AuditEntry
-from tests.agreements.conftest import sign
+from tests.factories import sign
 
 DAY = timedelta(days=1)
 

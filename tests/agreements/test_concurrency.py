@@ -17,8 +17,8 @@ from agreements.models import (
     Signature,
 )
 from core.scopes import scope
-from tests.agreements.conftest import sign
 from tests.conftest import require, tenant_of
+from tests.factories import sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from agreements import services
 from agreements.models import Agreement
 from core.models import Email
-from tests.agreements.conftest import sign
 from tests.conftest import tenant_of
+from tests.factories import sign
 
 GONE = ["deactivated", "left"]
 

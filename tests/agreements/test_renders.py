@@ -10,8 +10,8 @@ from agreements import services, tasks
 from agreements.models import Agreement, AgreementVersion, AuditAction, RenderStatus
 from core.leases import LeaseHeld
 from core.models import Email, OutboxMessage
-from tests.agreements.conftest import sign
 from tests.conftest import tenant_of
+from tests.factories import sign
 
 
 def _send(draft, chamber_staff) -> AgreementVersion:

@@ -15,8 +15,8 @@ from accounts.models import User
 from agreements import services
 from agreements.audit import audit_verify
 from agreements.models import Agreement, AgreementStatus, RenderStatus, Signature
-from tests.agreements.conftest import sign
 from tests.conftest import tenant_of
+from tests.factories import sign
 
 
 def test_a_party_that_signed_cannot_then_decline(sent, university_signer):

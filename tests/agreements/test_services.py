@@ -21,8 +21,8 @@ from agreements.models import (
     Signature,
 )
 from core.pades import pades_check
-from tests.agreements.conftest import BODY, sign
 from tests.conftest import tenant_of
+from tests.factories import BODY, sign
 
 
 def _png_data_uri(size=(300, 100)) -> str:

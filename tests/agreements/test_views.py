@@ -5,8 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementStatus, AuditEntry, Signature
-from tests.agreements.conftest import sign
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import MembershipFactory, OrganisationFactory, sign
 
 
 def _url(name, membership, agreement=None, **kwargs):

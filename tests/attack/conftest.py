@@ -3,9 +3,7 @@ behaviour an attacker broke before the fix (select them with -m attack)."""
 
 import pytest
 
-from tests.agreements.conftest import *  # noqa: F403  (chamber, university, sent, ...)
 from tests.agreements.conftest import _after_commit_now  # noqa: F401  (autouse)
-from tests.events.conftest import event_factory, published_event, rep  # noqa: F401
 
 
 def pytest_configure(config):
