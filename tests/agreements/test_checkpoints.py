@@ -24,6 +24,9 @@ from agreements.models import Agreement, AuditAction, AuditCheckpoint, AuditEntr
 from tests.factories import sign
 
 DAY = timedelta(days=1)
+# A checkpoint's digest is logged once its transaction commits, and almost every test here
+# reads the log back after making checkpoints: these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _verify(*args: str) -> tuple[bool, str]:

@@ -3,8 +3,6 @@ behaviour an attacker broke before the fix (select them with -m attack)."""
 
 import pytest
 
-from tests.agreements.conftest import _after_commit_now  # noqa: F401  (autouse)
-
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "attack: demonstrates a finding of the h-attack review")
