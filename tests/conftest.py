@@ -1,5 +1,5 @@
 import os
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,9 +8,16 @@ from celery import current_app
 from django.core.cache import cache
 
 from accounts.models import Role
-from accounts.tenancy import Tenant
 from core.scopes import scopes_disabled
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import (
+    BODY,
+    AgreementFactory,
+    AgreementTemplateFactory,
+    EventFactory,
+    MembershipFactory,
+    OrganisationFactory,
+)
+from tests.factories import tenant_of as tenant_of  # tests import it from here
 
 
 @pytest.fixture(scope="session")
@@ -97,8 +104,121 @@ def outsider(other_org):
     return _member(other_org, Role.ADMIN)
 
 
-def tenant_of(membership) -> Tenant:
-    return Tenant(user=membership.user, organisation=membership.organisation, membership=membership)
+# ---------------------------------------------------------------- a chamber's network
+# A chamber with a university and an enterprise in its network, their people, and the
+# events and agreements between them: the world most event and agreement tests act in.
+
+
+@pytest.fixture
+def chamber(db):
+    return OrganisationFactory(chamber=True, name_en="Zhejiang Chamber", name_zh="浙江商会")
+
+
+@pytest.fixture
+def university(chamber):
+    return OrganisationFactory(
+        university=True, name_en="Zhongqiao University", name_zh="中侨大学", member_of=chamber
+    )
+
+
+@pytest.fixture
+def enterprise(chamber):
+    return OrganisationFactory(name_en="Zeta Group", name_zh="泽塔集团", member_of=chamber)
+
+
+@pytest.fixture
+def chamber_staff(chamber):
+    return MembershipFactory(organisation=chamber, role=Role.STAFF)
+
+
+@pytest.fixture
+def chamber_signer(chamber):
+    return MembershipFactory(organisation=chamber, role=Role.ADMIN, signatory=True)
+
+
+@pytest.fixture
+def university_signer(university):
+    return MembershipFactory(organisation=university, role=Role.ADMIN, signatory=True)
+
+
+@pytest.fixture
+def enterprise_signer(enterprise):
+    return MembershipFactory(organisation=enterprise, role=Role.STAFF, signatory=True)
+
+
+@pytest.fixture
+def enterprise_staff(enterprise):
+    return MembershipFactory(organisation=enterprise, role=Role.STAFF)
+
+
+@pytest.fixture
+def rep(enterprise):
+    """An enterprise representative who registers colleagues (staff)."""
+    return MembershipFactory(organisation=enterprise, role=Role.STAFF)
+
+
+@pytest.fixture
+def event_factory(chamber_staff, university):
+    """`event_factory(**overrides)`: the chamber's draft event, hosted by the university."""
+
+    def make(**overrides):
+        return EventFactory(
+            **{
+                "by": chamber_staff,
+                "title_en": "Visit to Zeta Education",
+                "title_zh": "走进泽塔教育",
+                "host": university,
+                "chairperson": "周晟 Zhou Sheng",
+                **overrides,
+            }
+        )
+
+    return make
+
+
+@pytest.fixture
+def published_event(event_factory, enterprise):
+    """The chamber's event, published, with the enterprise invited."""
+    return event_factory(published=True, invited=[enterprise])
+
+
+@pytest.fixture
+def template(chamber_staff):
+    return AgreementTemplateFactory(
+        by=chamber_staff, name="Bilateral", kind="university_enterprise", body=BODY
+    )
+
+
+@pytest.fixture
+def draft(chamber_staff, template, university_signer, enterprise_signer):
+    """`draft(**overrides)`: the chamber's draft between the university and the
+    enterprise, from the template (a trait such as `sent=True` moves it on)."""
+
+    def make(**overrides):
+        return AgreementFactory(
+            **{
+                "by": chamber_staff,
+                "signers": [university_signer, enterprise_signer],
+                "template": template,
+                "title_en": "University–enterprise cooperation agreement",
+                "title_zh": "校企合作协议",
+                "effective_date": date(2026, 12, 1),
+                "term_months": 36,
+                "focus_areas": ["internship_bases", "talent"],
+                **overrides,
+            }
+        )
+
+    return make
+
+
+@pytest.fixture
+def sent(draft):
+    """The draft, sent: its version rendered and both signatories asked."""
+    return draft(sent=True)
+
+
+# ---------------------------------------------------------------- helpers
 
 
 @pytest.fixture

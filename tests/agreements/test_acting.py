@@ -20,9 +20,15 @@ from agreements.models import (
     TerminationStatus,
 )
 from agreements.policy import TERMINABLE
-from tests.agreements.conftest import BODY, sign
 from tests.conftest import tenant_of
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import (
+    BODY,
+    AgreementFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    committed,
+    sign,
+)
 
 OUTSIDER_REFUSED = "must be one of the parties"
 
@@ -321,23 +327,18 @@ def enterprise_admin(enterprise):
 def three_party(chamber_staff, chamber_signer, university_signer, enterprise_signer):
     """An executed strategic agreement between the chamber, the university and the
     enterprise."""
-    agreement = services.agreement_draft(
-        tenant=tenant_of(chamber_staff),
-        parties=[
-            services.PartySpec(chamber_signer.organisation_id),
-            services.PartySpec(university_signer.organisation_id),
-            services.PartySpec(enterprise_signer.organisation_id),
-        ],
+    agreement = AgreementFactory(
+        by=chamber_staff,
+        signers=[chamber_signer, university_signer, enterprise_signer],
         title_en="Three-party strategic agreement",
+        title_zh="",
         kind="strategic",
         effective_date=date(2026, 1, 1),
         term_months=36,
+        focus_areas=[],
         body="<p>{{ parties }}</p>",
+        executed=True,
     )
-    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
-    for signer in (chamber_signer, university_signer, enterprise_signer):
-        sign(signer, agreement)
-    agreement.refresh_from_db()
     assert agreement.status in TERMINABLE
     return agreement
 
@@ -356,9 +357,10 @@ def _trail(agreement):
 
 
 def _request(membership, agreement, reason="不再合作 No longer needed"):
-    return services.agreement_termination_request(
-        tenant=tenant_of(membership), agreement_id=agreement.pk, reason=reason
-    )
+    with committed():
+        return services.agreement_termination_request(
+            tenant=tenant_of(membership), agreement_id=agreement.pk, reason=reason
+        )
 
 
 def test_one_partys_admin_can_no_longer_terminate_alone(three_party, university_signer):
@@ -376,7 +378,12 @@ def test_one_partys_admin_can_no_longer_terminate_alone(three_party, university_
 
 
 def test_the_agreement_ends_when_every_other_party_confirms(
-    three_party, university_signer, enterprise_admin, chamber_signer, enterprise_signer
+    three_party,
+    university_signer,
+    enterprise_admin,
+    chamber_signer,
+    enterprise_signer,
+    django_capture_on_commit_callbacks,
 ):
     mail.outbox.clear()
     _request(university_signer, three_party)
@@ -387,9 +394,10 @@ def test_the_agreement_ends_when_every_other_party_confirms(
     assert university_signer.user.email not in recipients  # not the one who asked
     assert "请确认" in asked[0].subject or "终止" in asked[0].subject  # bilingual
 
-    services.agreement_termination_confirm(
-        tenant=tenant_of(enterprise_admin), agreement_id=three_party.pk
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_termination_confirm(
+            tenant=tenant_of(enterprise_admin), agreement_id=three_party.pk
+        )
     three_party.refresh_from_db()
     assert three_party.status in TERMINABLE  # the chamber has not confirmed yet
     with pytest.raises(ValidationError, match="already confirmed"):
@@ -398,9 +406,10 @@ def test_the_agreement_ends_when_every_other_party_confirms(
         )
 
     mail.outbox.clear()
-    services.agreement_termination_confirm(
-        tenant=tenant_of(chamber_signer), agreement_id=three_party.pk
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_termination_confirm(
+            tenant=tenant_of(chamber_signer), agreement_id=three_party.pk
+        )
     three_party.refresh_from_db()
     assert three_party.status == AgreementStatus.TERMINATED
     assert three_party.status_reason == "不再合作 No longer needed"
@@ -424,7 +433,7 @@ def test_the_agreement_ends_when_every_other_party_confirms(
 
 
 def test_the_requester_withdraws_and_may_ask_again_later(
-    executed, university_signer, enterprise_admin
+    executed, university_signer, enterprise_admin, django_capture_on_commit_callbacks
 ):
     _request(university_signer, executed)
     with pytest.raises(ValidationError, match="already waiting"):
@@ -434,9 +443,10 @@ def test_the_requester_withdraws_and_may_ask_again_later(
             tenant=tenant_of(enterprise_admin), agreement_id=executed.pk
         )
     mail.outbox.clear()
-    services.agreement_termination_withdraw(
-        tenant=tenant_of(university_signer), agreement_id=executed.pk
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_termination_withdraw(
+            tenant=tenant_of(university_signer), agreement_id=executed.pk
+        )
     executed.refresh_from_db()
     assert executed.status in TERMINABLE
     assert TerminationRequest.objects.get().status == TerminationStatus.WITHDRAWN
@@ -453,7 +463,7 @@ def test_the_requester_withdraws_and_may_ask_again_later(
 
 
 def test_another_party_declines_with_a_reason_and_the_agreement_stays(
-    executed, university_signer, enterprise_admin
+    executed, university_signer, enterprise_admin, django_capture_on_commit_callbacks
 ):
     _request(university_signer, executed)
     with pytest.raises(ValidationError, match="withdraw the request instead"):
@@ -465,9 +475,10 @@ def test_another_party_declines_with_a_reason_and_the_agreement_stays(
             tenant=tenant_of(enterprise_admin), agreement_id=executed.pk, reason=" "
         )
     mail.outbox.clear()
-    services.agreement_termination_decline(
-        tenant=tenant_of(enterprise_admin), agreement_id=executed.pk, reason="实习岗位已安排"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_termination_decline(
+            tenant=tenant_of(enterprise_admin), agreement_id=executed.pk, reason="实习岗位已安排"
+        )
     executed.refresh_from_db()
     assert executed.status in TERMINABLE
     request = TerminationRequest.objects.get()

@@ -1,8 +1,7 @@
 from rest_framework.test import APIClient
 
 from agreements.models import Agreement, AgreementStatus
-from tests.agreements.conftest import sign
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import MembershipFactory, OrganisationFactory, sign
 
 
 def _api(membership) -> APIClient:

@@ -21,9 +21,12 @@ from agreements import tasks
 from agreements.audit import _entry_hash, audit_verify
 from agreements.checkpoints import audit_checkpoint
 from agreements.models import Agreement, AuditAction, AuditCheckpoint, AuditEntry
-from tests.agreements.conftest import sign
+from tests.factories import sign
 
 DAY = timedelta(days=1)
+# A checkpoint's digest is logged once its transaction commits, and almost every test here
+# reads the log back after making checkpoints: these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _verify(*args: str) -> tuple[bool, str]:

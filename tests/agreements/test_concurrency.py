@@ -17,8 +17,8 @@ from agreements.models import (
 )
 from core.models import JobStatus
 from core.scopes import scope
-from tests.agreements.conftest import sign
 from tests.conftest import require, tenant_of
+from tests.factories import sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,7 +137,7 @@ def test_the_last_two_confirmations_at_once_terminate_once(
 
 
 def test_two_redeliveries_of_an_abandoned_render_render_it_once(
-    held_back, draft, chamber_staff, university_signer, enterprise_signer, monkeypatch
+    draft, chamber_staff, university_signer, enterprise_signer, monkeypatch
 ):
     """A worker child was killed mid-render; its message comes back twice at once (the
     redelivery and the sweep): one takes the expired claim, the other is told to wait."""
@@ -146,12 +146,19 @@ def test_two_redeliveries_of_an_abandoned_render_render_it_once(
         "PostgreSQL",
         "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/lastmile to run concurrency tests",
     )
-    from agreements import pdf
+    from kombu.exceptions import OperationalError
+
+    from agreements import pdf, tasks
     from core.leases import LeaseHeld
     from core.models import Email
 
+    def refuse(*args, **kwargs):
+        raise OperationalError("Connection refused.")
+
     agreement = draft()
-    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    with monkeypatch.context() as broker_down:  # the render waits in the outbox
+        broker_down.setattr(tasks.render_version_task, "apply_async", refuse)
+        services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
     version = AgreementVersion.objects.get(agreement=agreement)
     AgreementVersion.objects.filter(pk=version.pk).update(
         render_status=JobStatus.RUNNING,

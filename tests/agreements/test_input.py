@@ -197,21 +197,26 @@ def test_withdraw_over_the_api_takes_only_an_object(chamber_staff, sent, body):
 
 
 def test_bulk_titles_fit_their_column_whatever_the_names(
-    chamber_staff, template, university_signer, enterprise_signer
+    chamber_staff,
+    template,
+    university_signer,
+    enterprise_signer,
+    django_capture_on_commit_callbacks,
 ):
     university, enterprise = university_signer.organisation, enterprise_signer.organisation
     university.name_en, university.name_zh = "U" * 200, "大" * 200
     enterprise.name_en, enterprise.name_zh = "E" * 200, "企" * 200
     university.save()
     enterprise.save()
-    batch = services.bulk_create(
-        tenant=tenant_of(chamber_staff),
-        template_version_id=template.current.pk,
-        university_ids=[university.pk],
-        enterprise_ids=[enterprise.pk],
-        effective_date=date(2027, 1, 1),
-        term_months=12,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.bulk_create(
+            tenant=tenant_of(chamber_staff),
+            template_version_id=template.current.pk,
+            university_ids=[university.pk],
+            enterprise_ids=[enterprise.pk],
+            effective_date=date(2027, 1, 1),
+            term_months=12,
+        )
     batch.refresh_from_db()
     assert batch.errors == []
     agreement = batch.agreements.get()

@@ -10,7 +10,7 @@ from core.models import JobStatus, OutboxMessage
 
 
 def test_the_sweep_runs_in_a_tasks_checked_scope_and_requeues_lost_work(
-    held_back, draft, template, chamber_staff
+    draft, template, chamber_staff
 ):
     """Celery opens a checked scope for every task: the sweep says why it reads every
     organisation's rows (across_tenants), or it would raise ScopeError here."""

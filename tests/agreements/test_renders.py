@@ -10,11 +10,13 @@ from agreements import services, tasks
 from agreements.models import Agreement, AgreementVersion, AuditAction
 from core.leases import LeaseHeld
 from core.models import Email, JobStatus, OutboxMessage
-from tests.agreements.conftest import sign
 from tests.conftest import tenant_of
+from tests.factories import sign
 
 
 def _send(draft, chamber_staff) -> AgreementVersion:
+    """Sent, in a transaction that has not committed yet: the render waits, as it does
+    while the worker is busy."""
     agreement = draft()
     services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
     return AgreementVersion.objects.get(agreement=agreement)
@@ -35,7 +37,7 @@ def _abandon(version: AgreementVersion, *, claimed_ago: timedelta | None) -> Non
 
 @pytest.mark.parametrize("claimed_ago", [timedelta(hours=1), None], ids=["long-ago", "legacy"])
 def test_a_render_abandoned_by_a_killed_worker_is_taken_over_by_the_redelivery(
-    held_back, draft, chamber_staff, university_signer, enterprise_signer, claimed_ago
+    draft, chamber_staff, university_signer, enterprise_signer, claimed_ago
 ):
     version = _send(draft, chamber_staff)
     _abandon(version, claimed_ago=claimed_ago)
@@ -49,7 +51,7 @@ def test_a_render_abandoned_by_a_killed_worker_is_taken_over_by_the_redelivery(
     assert _asked_to_sign() == sorted([university_signer.user.email, enterprise_signer.user.email])
 
 
-def test_a_fresh_claim_is_left_to_its_holder(held_back, draft, chamber_staff, settings):
+def test_a_fresh_claim_is_left_to_its_holder(draft, chamber_staff, settings):
     version = _send(draft, chamber_staff)
     _abandon(version, claimed_ago=timedelta(seconds=5))
 
@@ -63,7 +65,7 @@ def test_a_fresh_claim_is_left_to_its_holder(held_back, draft, chamber_staff, se
     assert _asked_to_sign() == []
 
 
-def test_a_superseded_holder_that_comes_back_writes_nothing(held_back, draft, chamber_staff):
+def test_a_superseded_holder_that_comes_back_writes_nothing(draft, chamber_staff):
     from agreements.services import VERSION_LEASE
 
     version = _send(draft, chamber_staff)
@@ -77,7 +79,7 @@ def test_a_superseded_holder_that_comes_back_writes_nothing(held_back, draft, ch
     assert version.render_status == JobStatus.DONE
 
 
-def test_a_render_that_keeps_killing_its_worker_is_given_up(held_back, draft, chamber_staff):
+def test_a_render_that_keeps_killing_its_worker_is_given_up(draft, chamber_staff):
     from core.leases import MAX_CLAIMS
 
     version = _send(draft, chamber_staff)
@@ -92,14 +94,16 @@ def test_a_render_that_keeps_killing_its_worker_is_given_up(held_back, draft, ch
 
 
 def test_the_signatories_are_asked_to_sign_only_once_the_pdf_exists(
-    held_back, draft, chamber_staff, university_signer, enterprise_signer
+    draft, chamber_staff, university_signer, enterprise_signer, django_capture_on_commit_callbacks
 ):
-    version = _send(draft, chamber_staff)
+    with django_capture_on_commit_callbacks() as held_back:
+        version = _send(draft, chamber_staff)
     assert version.render_status == JobStatus.QUEUED
     assert _asked_to_sign() == []
 
-    while held_back:  # the worker renders, then the outbox hands on the emails
-        held_back.pop(0)()
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in held_back:  # the worker renders, then the outbox hands on the emails
+            callback()
 
     version.refresh_from_db()
     assert version.is_ready
@@ -108,7 +112,7 @@ def test_the_signatories_are_asked_to_sign_only_once_the_pdf_exists(
     assert len(_asked_to_sign()) == 2
 
 
-def test_no_reminder_points_to_a_document_that_is_not_rendered(held_back, draft, chamber_staff):
+def test_no_reminder_points_to_a_document_that_is_not_rendered(draft, chamber_staff):
     version = _send(draft, chamber_staff)
     later = timezone.localdate() + timedelta(days=30)
 
@@ -118,11 +122,9 @@ def test_no_reminder_points_to_a_document_that_is_not_rendered(held_back, draft,
     assert services.signature_reminders_send(today=later) == 2
 
 
-def test_an_abandoned_final_render_is_taken_over(
-    sent, held_back, university_signer, enterprise_signer
-):
+def test_an_abandoned_final_render_is_taken_over(sent, university_signer, enterprise_signer):
     sign(university_signer, sent)
-    sign(enterprise_signer, sent)
+    sign(enterprise_signer, sent, commit=False)  # the executed PDF waits
     Agreement.objects.filter(pk=sent.pk).update(
         final_status=JobStatus.RUNNING,
         final_claimed_at=timezone.now() - timedelta(hours=1),
@@ -136,9 +138,7 @@ def test_an_abandoned_final_render_is_taken_over(
     assert sent.audit.filter(action=AuditAction.FINALISED).count() == 1
 
 
-def test_the_sweep_requeues_expired_claims_and_leaves_running_renders_alone(
-    held_back, draft, chamber_staff
-):
+def test_the_sweep_requeues_expired_claims_and_leaves_running_renders_alone(draft, chamber_staff):
     """A render claimed a minute ago after a long backlog is in progress: keyed on when
     it was claimed, not when the version was created, it is neither reset nor rerun."""
     backlog, abandoned, lost = (_send(draft, chamber_staff) for _ in range(3))

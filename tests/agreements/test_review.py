@@ -16,8 +16,8 @@ from agreements import selectors, services
 from agreements.audit import audit_verify
 from agreements.models import Agreement, AgreementStatus, Signature
 from core.models import JobStatus
-from tests.agreements.conftest import sign
 from tests.conftest import tenant_of
+from tests.factories import sign
 
 
 def test_a_party_that_signed_cannot_then_decline(sent, university_signer):
@@ -31,12 +31,13 @@ def test_a_party_that_signed_cannot_then_decline(sent, university_signer):
 
 
 def test_decline_emails_link_each_reader_to_their_own_organisation(
-    sent, enterprise_signer, university_signer, chamber_staff
+    sent, enterprise_signer, university_signer, chamber_staff, django_capture_on_commit_callbacks
 ):
     mail.outbox.clear()
-    services.agreement_decline(
-        tenant=tenant_of(enterprise_signer), agreement_id=sent.pk, reason="Budget"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_decline(
+            tenant=tenant_of(enterprise_signer), agreement_id=sent.pk, reason="Budget"
+        )
     by_reader = {m.to[0]: m.body for m in mail.outbox}
     university_slug = university_signer.organisation.slug
     assert f"/o/{university_slug}/agreements/{sent.pk}/" in by_reader[university_signer.user.email]
@@ -44,7 +45,9 @@ def test_decline_emails_link_each_reader_to_their_own_organisation(
     assert f"/o/{chamber_slug}/agreements/{sent.pk}/" in by_reader[chamber_staff.user.email]
 
 
-def test_a_failed_render_is_recorded_not_left_waiting(draft, chamber_staff, monkeypatch):
+def test_a_failed_render_is_recorded_not_left_waiting(
+    draft, chamber_staff, monkeypatch, django_capture_on_commit_callbacks
+):
     import agreements.pdf
 
     def broken(version):
@@ -52,7 +55,8 @@ def test_a_failed_render_is_recorded_not_left_waiting(draft, chamber_staff, monk
 
     monkeypatch.setattr(agreements.pdf, "version_pdf", broken)
     agreement = draft()
-    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
     agreement.refresh_from_db()  # sending succeeded; the render failed on its own
     version = agreement.current_version
     assert version.render_status == JobStatus.FAILED
@@ -181,27 +185,35 @@ def test_api_withdraw_refuses_a_nul_reason_without_a_500(sent, chamber_staff):
 
 
 def test_bulk_reruns_and_edits_keep_progress_true(
-    chamber_staff, template, university_signer, enterprise_signer, chamber
+    chamber_staff,
+    template,
+    university_signer,
+    enterprise_signer,
+    chamber,
+    django_capture_on_commit_callbacks,
 ):
     from accounts.models import ChamberMembership
     from tests.factories import OrganisationFactory
 
     unsigned = OrganisationFactory(name_en="No Signer Co")
     ChamberMembership.objects.create(chamber=chamber, member=unsigned, joined_on="2020-01-01")
-    batch = services.bulk_create(
-        tenant=tenant_of(chamber_staff),
-        template_version_id=template.current.pk,
-        university_ids=[university_signer.organisation_id],
-        enterprise_ids=[enterprise_signer.organisation_id],
-        effective_date=date(2027, 1, 1),
-        term_months=12,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.bulk_create(
+            tenant=tenant_of(chamber_staff),
+            template_version_id=template.current.pk,
+            university_ids=[university_signer.organisation_id],
+            enterprise_ids=[enterprise_signer.organisation_id],
+            effective_date=date(2027, 1, 1),
+            term_months=12,
+        )
     for _ in range(3):
-        services.bulk_prepare(batch_id=batch.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.bulk_prepare(batch_id=batch.pk)
     agreement = batch.agreements.get()
-    services.agreement_update(
-        tenant=tenant_of(chamber_staff), agreement_id=agreement.pk, body="<p>v2</p>"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_update(
+            tenant=tenant_of(chamber_staff), agreement_id=agreement.pk, body="<p>v2</p>"
+        )
     progress = selectors.bulk_progress(batch)
     assert (progress.prepared, progress.rendered, progress.failed) == (1, 1, 0)
     assert progress.percent == 100 and progress.done
@@ -251,12 +263,13 @@ def test_the_pdf_fetcher_is_asked_and_refuses_everything_outside(sent, tmp_path,
 
 
 def test_reminders_count_from_when_the_party_was_asked(
-    draft, chamber_staff, university_signer, enterprise_signer
+    draft, chamber_staff, university_signer, enterprise_signer, django_capture_on_commit_callbacks
 ):
     from django.utils import timezone
 
     agreement = draft(signing_order="sequential")
-    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
     today = timezone.localdate()
     sign(university_signer, agreement)  # the enterprise is asked now
     Agreement.objects.filter(pk=agreement.pk).update(sent_at=timezone.now() - timedelta(days=10))

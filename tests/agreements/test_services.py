@@ -21,8 +21,8 @@ from agreements.models import (
 )
 from core.models import JobStatus
 from core.pades import pades_check
-from tests.agreements.conftest import BODY, sign
 from tests.conftest import tenant_of
+from tests.factories import BODY, sign
 
 
 def _png_data_uri(size=(300, 100)) -> str:
@@ -231,14 +231,15 @@ def test_a_forged_drawn_signature_is_refused(sent, university_signer):
 
 
 def test_changing_the_text_after_sending_voids_signatures_and_tells_the_signer(
-    sent, chamber_staff, university_signer, enterprise_signer
+    sent, chamber_staff, university_signer, enterprise_signer, django_capture_on_commit_callbacks
 ):
     old_version = sent.current_version
     sign(university_signer, sent)
     mail.outbox.clear()
-    services.agreement_update(
-        tenant=tenant_of(chamber_staff), agreement_id=sent.pk, body="<p>Changed terms</p>"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_update(
+            tenant=tenant_of(chamber_staff), agreement_id=sent.pk, body="<p>Changed terms</p>"
+        )
     sent.refresh_from_db()
     assert sent.status == AgreementStatus.SENT
     assert sent.current_version.number == 2
@@ -259,11 +260,12 @@ def test_once_sent_only_the_text_changes(sent, chamber_staff):
 
 
 def test_sequential_signing_waits_for_the_earlier_party(
-    draft, chamber_staff, university_signer, enterprise_signer
+    draft, chamber_staff, university_signer, enterprise_signer, django_capture_on_commit_callbacks
 ):
     agreement = draft(signing_order="sequential")
     mail.outbox.clear()
-    services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
     assert [m.to[0] for m in mail.outbox if "Please sign" in m.subject] == [
         university_signer.user.email
     ]
@@ -346,7 +348,9 @@ def test_verify_chains_command_reports_a_broken_chain(sent, capsys):
 # ------------------------------------------------------------------ time
 
 
-def test_statuses_follow_the_calendar(sent, university_signer, enterprise_signer):
+def test_statuses_follow_the_calendar(
+    sent, university_signer, enterprise_signer, django_capture_on_commit_callbacks
+):
     Agreement.objects.filter(pk=sent.pk).update(
         effective_date=timezone.localdate() + timedelta(days=10),
         end_date=timezone.localdate() + timedelta(days=40),
@@ -360,23 +364,27 @@ def test_statuses_follow_the_calendar(sent, university_signer, enterprise_signer
     sent.refresh_from_db()
     assert sent.status == AgreementStatus.ACTIVE
     mail.outbox.clear()
-    assert services.end_reminders_send(today=timezone.localdate() + timedelta(days=11)) == 1
-    assert services.end_reminders_send(today=timezone.localdate() + timedelta(days=11)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.end_reminders_send(today=timezone.localdate() + timedelta(days=11)) == 1
+        assert services.end_reminders_send(today=timezone.localdate() + timedelta(days=11)) == 0
     assert mail.outbox and all("Ends in" in m.subject for m in mail.outbox)
     assert services.agreements_advance(today=timezone.localdate() + timedelta(days=41)) == 1
     sent.refresh_from_db()
     assert sent.status == AgreementStatus.EXPIRED
 
 
-def test_signature_reminders_go_after_the_interval_at_most_once_a_day(sent, university_signer):
+def test_signature_reminders_go_after_the_interval_at_most_once_a_day(
+    sent, university_signer, django_capture_on_commit_callbacks
+):
     sign(university_signer, sent)
     today = timezone.localdate()
     mail.outbox.clear()
-    assert services.signature_reminders_send(today=today + timedelta(days=1)) == 0
-    assert services.signature_reminders_send(today=today + timedelta(days=3)) == 1
-    assert services.signature_reminders_send(today=today + timedelta(days=3)) == 0
-    assert services.signature_reminders_send(today=today + timedelta(days=4)) == 0
-    assert services.signature_reminders_send(today=today + timedelta(days=6)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.signature_reminders_send(today=today + timedelta(days=1)) == 0
+        assert services.signature_reminders_send(today=today + timedelta(days=3)) == 1
+        assert services.signature_reminders_send(today=today + timedelta(days=3)) == 0
+        assert services.signature_reminders_send(today=today + timedelta(days=4)) == 0
+        assert services.signature_reminders_send(today=today + timedelta(days=6)) == 1
     assert len([m for m in mail.outbox if "Reminder" in m.subject]) == 2
 
 
@@ -384,7 +392,12 @@ def test_signature_reminders_go_after_the_interval_at_most_once_a_day(sent, univ
 
 
 def test_bulk_prepares_and_sends_one_agreement_per_pair(
-    chamber_staff, template, university_signer, enterprise_signer, chamber
+    chamber_staff,
+    template,
+    university_signer,
+    enterprise_signer,
+    chamber,
+    django_capture_on_commit_callbacks,
 ):
     from accounts.models import ChamberMembership
     from tests.factories import MembershipFactory, OrganisationFactory
@@ -396,15 +409,16 @@ def test_bulk_prepares_and_sends_one_agreement_per_pair(
         MembershipFactory(organisation=company, is_signatory=True)
         more.append(company.pk)
     mail.outbox.clear()
-    batch = services.bulk_create(
-        tenant=tenant_of(chamber_staff),
-        template_version_id=template.current.pk,
-        university_ids=[university_signer.organisation_id],
-        enterprise_ids=[enterprise_signer.organisation_id, *more],
-        effective_date=date(2027, 1, 1),
-        term_months=24,
-        focus_areas=["internship_bases"],
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.bulk_create(
+            tenant=tenant_of(chamber_staff),
+            template_version_id=template.current.pk,
+            university_ids=[university_signer.organisation_id],
+            enterprise_ids=[enterprise_signer.organisation_id, *more],
+            effective_date=date(2027, 1, 1),
+            term_months=24,
+            focus_areas=["internship_bases"],
+        )
     progress = selectors.bulk_progress(batch)
     assert progress.total == 4 and progress.prepared == 4 and progress.rendered == 4
     assert progress.done and progress.percent == 100

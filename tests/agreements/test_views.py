@@ -5,8 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementStatus, AuditEntry, Signature
-from tests.agreements.conftest import sign
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import MembershipFactory, OrganisationFactory, sign
 
 
 def _url(name, membership, agreement=None, **kwargs):
@@ -212,21 +211,27 @@ def test_viewers_cannot_draft(client_for, chamber, role):
 
 
 def test_bulk_send_from_the_browser_shows_progress(
-    client_for, chamber_staff, template, university_signer, enterprise_signer
+    client_for,
+    chamber_staff,
+    template,
+    university_signer,
+    enterprise_signer,
+    django_capture_on_commit_callbacks,
 ):
     client = client_for(chamber_staff)
     assert client.get(_url("agreement_bulk_create", chamber_staff)).status_code == 200
-    response = client.post(
-        _url("agreement_bulk_create", chamber_staff),
-        {
-            "template_version": template.current.pk,
-            "universities": [university_signer.organisation_id],
-            "enterprises": [enterprise_signer.organisation_id],
-            "effective_date": "2027-01-01",
-            "term_months": "36",
-            "reminder_days": "3",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url("agreement_bulk_create", chamber_staff),
+            {
+                "template_version": template.current.pk,
+                "universities": [university_signer.organisation_id],
+                "enterprises": [enterprise_signer.organisation_id],
+                "effective_date": "2027-01-01",
+                "term_months": "36",
+                "reminder_days": "3",
+            },
+        )
     assert response.status_code == 302
     progress = client.get(response["Location"] + "status.json").json()
     assert progress["done"] is True and progress["percent"] == 100

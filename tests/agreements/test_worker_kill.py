@@ -12,7 +12,6 @@ import pytest
 from celery import current_app
 from django.conf import settings
 from django.db import connection
-from django.db.transaction import on_commit as real_on_commit
 from django.utils import timezone
 
 from agreements import services
@@ -106,9 +105,8 @@ def worker(settings, tmp_path):
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_render_whose_worker_child_is_killed_completes_after_redelivery(
-    worker, monkeypatch, chamber_staff, university_signer, enterprise_signer
+    worker, chamber_staff, university_signer, enterprise_signer
 ):
-    monkeypatch.setattr("django.db.transaction.on_commit", real_on_commit)  # a real commit
     agreement = services.agreement_draft(
         tenant=tenant_of(chamber_staff),
         parties=[

@@ -3,10 +3,6 @@ behaviour an attacker broke before the fix (select them with -m attack)."""
 
 import pytest
 
-from tests.agreements.conftest import *  # noqa: F403  (chamber, university, sent, ...)
-from tests.agreements.conftest import _after_commit_now  # noqa: F401  (autouse)
-from tests.events.conftest import event_factory, published_event, rep  # noqa: F401
-
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "attack: demonstrates a finding of the h-attack review")

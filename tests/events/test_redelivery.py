@@ -12,7 +12,7 @@ from events.services.redelivery import event_work_redeliver
 def test_lost_invitations_and_badge_sheets_are_queued_again(published_event, chamber_staff):
     hours_ago = timezone.now() - timedelta(hours=2)
     invitation = EventInvitation.objects.get(event=published_event)
-    EventInvitation.objects.filter(pk=invitation.pk).update(created_at=hours_ago)
+    EventInvitation.objects.filter(pk=invitation.pk).update(created_at=hours_ago, sent_at=None)
     lost, abandoned, live, done = (
         BadgeExport.objects.create(event=published_event, requested_by=chamber_staff.user)
         for _ in range(4)
