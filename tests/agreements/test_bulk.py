@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from accounts.models import ChamberMembership, OrganisationKind, Role
+from accounts.models import OrganisationKind, Role
 from agreements import services
 from agreements.models import (
     Agreement,
@@ -26,13 +26,11 @@ def test_bulk_prepares_and_sends_one_agreement_per_pair(
     chamber,
     django_capture_on_commit_callbacks,
 ):
-    from accounts.models import ChamberMembership
     from tests.factories import MembershipFactory, OrganisationFactory
 
     more = []
     for index in range(3):
-        company = OrganisationFactory(name_en=f"Company {index}")
-        ChamberMembership.objects.create(chamber=chamber, member=company, joined_on="2020-01-01")
+        company = OrganisationFactory(name_en=f"Company {index}", member_of=chamber)
         MembershipFactory(organisation=company, is_signatory=True)
         more.append(company.pk)
     mail.outbox.clear()
@@ -58,11 +56,9 @@ def test_bulk_prepares_and_sends_one_agreement_per_pair(
 def test_bulk_refuses_pairs_it_cannot_send_and_creates_nothing(
     chamber_staff, template, university_signer, chamber
 ):
-    from accounts.models import ChamberMembership
     from tests.factories import OrganisationFactory
 
-    unsigned = OrganisationFactory(name_en="No Signatory Ltd")
-    ChamberMembership.objects.create(chamber=chamber, member=unsigned, joined_on="2020-01-01")
+    unsigned = OrganisationFactory(name_en="No Signatory Ltd", member_of=chamber)
     with pytest.raises(ValidationError, match="No Signatory Ltd has no authorised signatory"):
         services.bulk_create(
             tenant=tenant_of(chamber_staff),
@@ -82,11 +78,9 @@ def test_bulk_reruns_and_edits_keep_progress_true(
     chamber,
     django_capture_on_commit_callbacks,
 ):
-    from accounts.models import ChamberMembership
     from tests.factories import OrganisationFactory
 
-    unsigned = OrganisationFactory(name_en="No Signer Co")
-    ChamberMembership.objects.create(chamber=chamber, member=unsigned, joined_on="2020-01-01")
+    OrganisationFactory(name_en="No Signer Co", member_of=chamber)
     with django_capture_on_commit_callbacks(execute=True):
         batch = services.bulk_create(
             tenant=tenant_of(chamber_staff),
@@ -207,10 +201,10 @@ def test_the_bulk_picker_offers_only_the_chambers_own_members(
 ):
     """A chamber inside another chamber's network sees that network's members as
     candidates, but bulk sending is for its own members only."""
-    other = OrganisationFactory(kind=OrganisationKind.CHAMBER, name_en="Jiangsu Chamber")
-    ChamberMembership.objects.create(chamber=chamber, member=other, joined_on="2020-01-01")
-    own = OrganisationFactory(name_en="Own Member Ltd")
-    ChamberMembership.objects.create(chamber=other, member=own, joined_on="2020-01-01")
+    other = OrganisationFactory(
+        kind=OrganisationKind.CHAMBER, name_en="Jiangsu Chamber", member_of=chamber
+    )
+    OrganisationFactory(name_en="Own Member Ltd", member_of=other)
     staff = MembershipFactory(organisation=other, role=Role.STAFF)
     page = client_for(staff).get(reverse("agreement_bulk_create", kwargs={"org_slug": other.slug}))
     html = page.content.decode()

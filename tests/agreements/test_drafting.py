@@ -143,8 +143,7 @@ OUTSIDER_REFUSED = "must be one of the parties"
 def bystander(chamber):
     """Staff of another member of the same chamber: it sees the parties in its network,
     but it is not one of them (Zeta Group drafting between two other members)."""
-    company = OrganisationFactory(name_en="Bystander Ltd", name_zh="旁观者公司")
-    ChamberMembership.objects.create(chamber=chamber, member=company, joined_on="2020-01-01")
+    company = OrganisationFactory(name_en="Bystander Ltd", name_zh="旁观者公司", member_of=chamber)
     return MembershipFactory(organisation=company, role=Role.STAFF)
 
 
@@ -202,8 +201,9 @@ def test_a_chamber_cannot_draft_between_organisations_outside_its_own_network(
 ):
     """A second chamber that belongs to the first chamber's network sees its members as
     candidates, but it is not the chamber of their network."""
-    other = OrganisationFactory(kind=OrganisationKind.CHAMBER, name_en="Jiangsu Chamber")
-    ChamberMembership.objects.create(chamber=chamber, member=other, joined_on="2020-01-01")
+    other = OrganisationFactory(
+        kind=OrganisationKind.CHAMBER, name_en="Jiangsu Chamber", member_of=chamber
+    )
     staff = MembershipFactory(organisation=other, role=Role.STAFF)
     with pytest.raises(ValidationError, match="not a member of your chamber"):
         services.agreement_draft(
@@ -283,11 +283,11 @@ def test_the_form_adds_a_non_chamber_drafter_as_a_party(
 
 
 def test_the_form_shows_the_service_refusal(client_for, chamber, university_signer):
-    other = OrganisationFactory(kind=OrganisationKind.CHAMBER, name_en="Jiangsu Chamber")
-    ChamberMembership.objects.create(chamber=chamber, member=other, joined_on="2020-01-01")
+    other = OrganisationFactory(
+        kind=OrganisationKind.CHAMBER, name_en="Jiangsu Chamber", member_of=chamber
+    )
     staff = MembershipFactory(organisation=other, role=Role.STAFF)
-    enterprise = OrganisationFactory(name_en="Member Of The First")
-    ChamberMembership.objects.create(chamber=chamber, member=enterprise, joined_on="2020-01-01")
+    enterprise = OrganisationFactory(name_en="Member Of The First", member_of=chamber)
     MembershipFactory(organisation=enterprise, is_signatory=True)
     response = client_for(staff).post(
         _create_url(staff), _form(university_signer.organisation, enterprise)
