@@ -14,6 +14,8 @@ The sweep (tests/test_tenant_sweep.py) builds both once per module.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -37,12 +39,42 @@ from events.services import (
     registration_create,
 )
 from tests.conftest import tenant_of
-from tests.factories import UserFactory
+from tests.factories import UserFactory, committed
 
 BODY = (
     "<h2>第一条 合作内容</h2><p>{{ parties }} agree to cooperate on {{ focus_areas }} "
     "from {{ effective_date }} for {{ term }}.</p>"
 )
+
+
+class _Committing:
+    """A services module whose every function call is a request that commits: the work it
+    queues on commit (renders, emails) runs before the next call, as in production."""
+
+    def __init__(self, module) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str):
+        return _committing(getattr(self._module, name))
+
+
+def _committing(value):
+    if not inspect.isfunction(value):
+        return value
+
+    @functools.wraps(value)
+    def call(*args, **kwargs):
+        with committed():
+            return value(*args, **kwargs)
+
+    return call
+
+
+accounts, agreements, events = _Committing(accounts), _Committing(agreements), _Committing(events)
+badge_export_request = _committing(badge_export_request)
+registration_cancel = _committing(registration_cancel)
+registration_check_in = _committing(registration_check_in)
+registration_create = _committing(registration_create)
 
 
 def png(colour: str = "blue", size: int = 8) -> SimpleUploadedFile:
@@ -557,6 +589,6 @@ class _Builder:
 
 
 def build_network(label: str, *, now: datetime) -> Network:
-    """Build one network; call with scopes disabled and the clock frozen at `now`, with
-    on-commit work run at once (the sweep's module fixture does all three)."""
+    """Build one network; call with scopes disabled and the clock frozen at `now` (the
+    sweep's module fixture does both). Each service call commits as a request would."""
     return _Builder(label, now).build()

@@ -109,3 +109,9 @@ def test_an_agreement_from_a_template(db):
     template = AgreementTemplateFactory()
     agreement = AgreementFactory(template=template, by=template.organisation.memberships.get())
     assert agreement.template_version == template.current
+
+
+def test_an_agreement_takes_its_kind_from_its_template(db):
+    template = AgreementTemplateFactory(kind="strategic", body="<p>{{ parties }}</p>")
+    agreement = AgreementFactory(template=template, by=template.organisation.memberships.get())
+    assert agreement.kind == "strategic"

@@ -82,9 +82,6 @@ def world(request, django_db_setup, django_db_blocker, tmp_path_factory, _signin
                 PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             ),
             time_machine.travel(TEST_NOW, tick=True),
-            # No commit happens inside the module's transaction: run on-commit work (the
-            # outbox handing PDFs and emails to the in-process Celery) at once.
-            mock.patch.object(transaction, "on_commit", _at_once),
         ):
             a = build_network("A", now=TEST_NOW)
             # B's documents are only ever refused (404) to A's logins, so B's agreements
@@ -111,10 +108,6 @@ def world(request, django_db_setup, django_db_blocker, tmp_path_factory, _signin
             f"tenant sweep: {rows} rows built in {built_in:.1f} s (two networks); "
             f"{Sweep.requests} requests as network A's logins"
         )
-
-
-def _at_once(func, using=None, robust=False):
-    func()
 
 
 def _row_counts() -> dict[str, int]:

@@ -13,12 +13,11 @@ SUBJECT_MAX = Email._meta.get_field("subject").max_length
 
 
 def test_a_long_bilingual_title_still_fits_the_subject(db, django_capture_on_commit_callbacks):
-    from accounts.models import ChamberMembership, OrganisationKind, Role
+    from accounts.models import OrganisationKind, Role
     from tests.factories import MembershipFactory, OrganisationFactory
 
     chamber = OrganisationFactory(kind=OrganisationKind.CHAMBER)
-    university = OrganisationFactory(kind=OrganisationKind.UNIVERSITY)
-    ChamberMembership.objects.create(chamber=chamber, member=university, joined_on="2020-01-01")
+    university = OrganisationFactory(kind=OrganisationKind.UNIVERSITY, member_of=chamber)
     staff = MembershipFactory(organisation=chamber, role=Role.STAFF)
     signers = [
         MembershipFactory(organisation=org, role=Role.ADMIN, is_signatory=True)

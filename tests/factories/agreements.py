@@ -120,7 +120,9 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     body = factory.LazyAttribute(lambda o: None if o.template else BODY)
     title_en = factory.Sequence(lambda n: f"Cooperation agreement {n}")
     title_zh = factory.Sequence(lambda n: f"合作协议{n}")
-    kind = AgreementKind.UNIVERSITY_ENTERPRISE
+    kind = factory.LazyAttribute(
+        lambda o: o.template.kind if o.template else AgreementKind.UNIVERSITY_ENTERPRISE
+    )
     effective_date = factory.LazyFunction(lambda: clock.today() + timedelta(days=7))
     term_months = 36
     focus_areas = factory.LazyFunction(lambda: ["internship_bases", "talent"])

@@ -4,12 +4,12 @@ that each state is one the product reaches (invitation emails sent, seats counte
 from datetime import timedelta
 
 import factory
-from events.services import registration_cancel, registration_check_in, registration_create
 
 from accounts.models import Membership
 from core import clock
 from events import services
 from events.models import Event, EventInvitation, EventStatus, Registration, RegistrationStatus
+from events.services import registration_cancel, registration_check_in, registration_create
 from tests.factories.accounts import MembershipFactory, OrganisationFactory
 from tests.factories.base import committed, tenant_of
 

@@ -176,3 +176,21 @@ def test_a_seal_stored_before_the_pixel_limit_is_left_off_the_signature(sent, un
     university.seal.save("seal.png", ContentFile(buffer.getvalue()))  # stored as it came
 
     assert sign(university_signer, sent).seal == ""
+
+
+def test_a_failed_render_is_recorded_not_left_waiting(
+    draft, chamber_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    import agreements.pdf
+
+    def broken(version):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(agreements.pdf, "version_pdf", broken)
+    agreement = draft()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_send(tenant=tenant_of(chamber_staff), agreement_id=agreement.pk)
+    agreement.refresh_from_db()  # sending succeeded; the render failed on its own
+    version = agreement.current_version
+    assert version.render_status == JobStatus.FAILED
+    assert "RecursionError" in version.render_error
