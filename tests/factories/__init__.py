@@ -22,6 +22,7 @@ from tests.factories.events import (
     RegistrationFactory,
     full_event,
     organiser_member,
+    register,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "committed",
     "full_event",
     "organiser_member",
+    "register",
     "sign",
     "tenant_of",
 ]

@@ -14,6 +14,17 @@ from tests.factories.accounts import MembershipFactory, OrganisationFactory
 from tests.factories.base import committed, tenant_of
 
 
+def register(member: Membership, event: Event, n: int = 0, **extra) -> Registration:
+    """`member` registers person n of their organisation for the event."""
+    return registration_create(
+        tenant=tenant_of(member),
+        event_id=event.pk,
+        full_name=f"参会者 Person {n}",
+        email=f"person{n}@example.com",
+        **extra,
+    )
+
+
 def organiser_member(event: Event) -> Membership:
     """The member of the organiser who made the event: the one who runs it."""
     return Membership.objects.get(user=event.created_by, organisation=event.organiser)
