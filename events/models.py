@@ -46,6 +46,16 @@ class EventQuerySet(TenantQuerySet):
     def upcoming(self) -> EventQuerySet:
         return self.filter(ends_at__gte=clock.now()).exclude(status=EventStatus.CANCELLED)
 
+    def with_places_taken(self) -> EventQuerySet:
+        """Each event with its organiser and host, and `confirmed`: the places taken."""
+        return self.select_related("organiser", "host").annotate(
+            confirmed=models.Count(
+                "registrations",
+                filter=Q(registrations__status=RegistrationStatus.CONFIRMED),
+                distinct=True,
+            )
+        )
+
 
 class Event(TenantModel):
     organiser = models.ForeignKey(

@@ -14,13 +14,8 @@ def events_panel(tenant: Tenant) -> Panel:
     upcoming = list(
         Event.objects.visible_to(organisation)
         .upcoming()
-        .select_related("organiser", "host")
+        .with_places_taken()
         .annotate(
-            confirmed=Count(
-                "registrations",
-                filter=Q(registrations__status=RegistrationStatus.CONFIRMED),
-                distinct=True,
-            ),
             mine=Count(
                 "registrations",
                 filter=Q(registrations__organisation=organisation)

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -35,17 +34,7 @@ class EventListView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        events = (
-            Event.objects.visible_to(self.organisation)
-            .select_related("organiser", "host")
-            .annotate(
-                confirmed=Count(
-                    "registrations",
-                    filter=Q(registrations__status=RegistrationStatus.CONFIRMED),
-                    distinct=True,
-                )
-            )
-        )
+        events = Event.objects.visible_to(self.organisation).with_places_taken()
         now = timezone.now()
         context["upcoming"] = [e for e in events if e.ends_at >= now]
         context["past"] = sorted(
