@@ -360,3 +360,31 @@ def test_the_pdf_preview_may_be_framed_by_our_own_pages_only(client, sent, unive
 
     page = client.get(f"/o/{slug}/agreements/{sent.pk}/sign/")
     assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+
+
+def test_a_signature_on_a_replaced_version_says_why_even_with_the_box_unticked(
+    client_for, sent, chamber_staff, university_signer, django_capture_on_commit_callbacks
+):
+    """The signatory read version 1, the drafter saved version 2 meanwhile, and the
+    signatory posts without ticking the box: the page of the new version opens with a
+    warning that says something (before the ServiceForm, the service's messages)."""
+    from django.contrib.messages import get_messages
+
+    from agreements import services
+    from tests.factories import tenant_of
+
+    old_version = sent.current_version.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_update(
+            tenant=tenant_of(chamber_staff), agreement_id=sent.pk, body="<p>Changed terms</p>"
+        )
+    client = client_for(university_signer)
+    response = client.post(
+        _url("agreement_sign", university_signer, sent),
+        {"version": old_version, "typed_name": "李华 Li Hua"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _url("agreement_sign", university_signer, sent)
+    warnings = [str(m) for m in get_messages(response.wsgi_request)]
+    assert warnings and all(w.strip() for w in warnings), warnings
+    assert not Signature.objects.exists()
