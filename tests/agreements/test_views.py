@@ -388,3 +388,20 @@ def test_a_signature_on_a_replaced_version_says_why_even_with_the_box_unticked(
     warnings = [str(m) for m in get_messages(response.wsgi_request)]
     assert warnings and all(w.strip() for w in warnings), warnings
     assert not Signature.objects.exists()
+
+
+def test_the_signing_page_offers_signing_only_to_whom_the_policy_lets_sign(
+    client_for, sent, enterprise_staff
+):
+    """A colleague of the signatory (staff, not the named signatory) may read the signing
+    page, but the services refuse them both steps (policy: may.sign and may.decline are
+    False), so the page must not offer the sign form or the decline form."""
+    from agreements.policy import agreement_policy
+    from tests.factories import tenant_of
+
+    may = agreement_policy(tenant_of(enterprise_staff), sent)
+    assert not may.sign and not may.decline
+    html = client_for(enterprise_staff).get(_url("agreement_sign", enterprise_staff, sent))
+    html = html.content.decode()
+    assert 'id="sign-form"' not in html
+    assert _url("agreement_decline", enterprise_staff, sent) not in html
