@@ -120,7 +120,10 @@ class AgreementForm(AgreementFieldsForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("template_version") is None and not cleaned.get("body"):
+        no_template = (
+            cleaned.get("template_version") is None and "template_version" not in self.errors
+        )
+        if no_template and not cleaned.get("body"):
             self.add_error("body", _("Choose a template or write the text."))
         return cleaned
 

@@ -102,7 +102,8 @@ def check_decline(tenant: Tenant, agreement: Agreement) -> Party:
 
 
 def check_sign(tenant: Tenant, agreement: Agreement) -> Party:
-    """May open the signing page and sign (the turn and the version are the service's)."""
+    """The named signatory of a party still waiting (the policy adds the turn in a
+    sequential order; the service checks the turn and the version it is given)."""
     party = check_decline(tenant, agreement)
     if party.status != PartyStatus.WAITING:
         raise ValidationError(_("This agreement is not waiting for signatures."))
@@ -165,9 +166,9 @@ class AgreementPolicy:
     edit: bool = False
     send: bool = False
     withdraw: bool = False
-    sign: bool = False
+    sign: bool = False  # the named signatory, now: their party's turn, not yet signed
     my_turn: bool = False  # the reader's party is (one of) the next to sign
-    decline: bool = False
+    decline: bool = False  # the named signatory, before or in their turn
     request_termination: bool = False
     answer_termination: bool = False
     withdraw_termination: bool = False
@@ -183,14 +184,15 @@ def agreement_policy(tenant: Tenant, agreement: Agreement) -> AgreementPolicy:
     from agreements.selectors import next_signers
 
     party = own_party(tenant, agreement)
+    my_turn = (
+        party is not None and agreement.is_open_for_signing and party in next_signers(agreement)
+    )
     return AgreementPolicy(
         edit=_allowed(lambda: check_edit(tenant, agreement)),
         send=_allowed(lambda: check_send(tenant, agreement)),
         withdraw=_allowed(lambda: check_withdraw(tenant, agreement)),
-        sign=_allowed(lambda: check_sign(tenant, agreement)),
-        my_turn=party is not None
-        and agreement.is_open_for_signing
-        and party in next_signers(agreement),
+        sign=my_turn and _allowed(lambda: check_sign(tenant, agreement)),
+        my_turn=my_turn,
         decline=_allowed(lambda: check_decline(tenant, agreement)),
         see_render_errors=agreement.drafted_by_id == tenant.organisation.pk,
         **_termination_policy(tenant, agreement),

@@ -146,10 +146,6 @@ class Event(TenantModel):
         return timezone.localtime(self.ends_at, self.tz)
 
     @property
-    def has_started(self) -> bool:
-        return self.starts_at <= clock.now()
-
-    @property
     def registration_open(self) -> bool:
         return self.registration_open_at(clock.now())
 

@@ -311,8 +311,9 @@ def agreement_decline(
     agreement = (
         Agreement.objects.visible_to(tenant.organisation).select_for_update().get(pk=agreement_id)
     )
-    party = policy.check_decline(tenant, agreement)
+    policy.signing_party(tenant, agreement)
     reason = check_reason(reason)
+    party = policy.check_decline(tenant, agreement)
     party.status = PartyStatus.DECLINED
     party.decline_reason = reason
     party.save(update_fields=["status", "decline_reason"])

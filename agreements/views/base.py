@@ -6,9 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from accounts.tenancy import TenantMixin
-from agreements.models import (
-    Agreement,
-)
+from agreements import policy
+from agreements.models import Agreement
 from agreements.policy import agreement_policy
 
 
@@ -26,7 +25,7 @@ class AgreementMixin(TenantMixin):
         return reverse(name, kwargs={"org_slug": self.organisation.slug, "pk": self.agreement.pk})
 
     def my_party(self):
-        return self.agreement.parties.filter(organisation=self.organisation).first()
+        return policy.own_party(self.tenant, self.agreement)
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("agreement", self.agreement)

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
@@ -25,6 +26,10 @@ from core.files import serve_private_file
 from core.links import client_ip
 from core.models import JobStatus
 from core.progress import Progress, ProgressView, job_progress
+
+REPLACED = gettext_lazy(
+    "This version has been replaced by a newer one. Read the new version, then sign."
+)
 
 
 class SignView(AgreementMixin, FormView):
@@ -64,7 +69,7 @@ class SignView(AgreementMixin, FormView):
             current = self.agreement.current_version
             if current is not None and current.pk != form.cleaned_data["version"]:
                 # A newer version arrived while they read: show it afresh, never the old form.
-                messages.warning(self.request, " ".join(form.non_field_errors()))
+                messages.warning(self.request, REPLACED)
                 return redirect(self.agreement_url("agreement_sign"))
             return self.form_invalid(form)
         messages.success(

@@ -66,7 +66,7 @@ def test_a_cancelled_event_takes_no_registrations(published_event, chamber_staff
         register(rep, published_event)
 
 
-def test_an_uninvited_organisation_cannotregister(published_event):
+def test_an_uninvited_organisation_cannot_register(published_event):
     stranger = MembershipFactory(organisation=OrganisationFactory(), role=Role.ADMIN)
     with pytest.raises(Exception) as error:
         register(stranger, published_event)
