@@ -165,7 +165,8 @@ class AgreementScopedMixin(TenantAPIMixin):
 
     def agreements(self):
         signatures = Signature.objects.valid().select_related("organisation", "version")
-        return Agreement.objects.visible_to(self.tenant.organisation).prefetch_related(
+        visible = Agreement.objects.visible_to(self.tenant.organisation)
+        return visible.select_related("drafted_by").prefetch_related(
             "parties__organisation",
             "parties__signatory",
             "versions",

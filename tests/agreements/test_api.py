@@ -88,3 +88,24 @@ def test_outsiders_get_404_and_lists_are_scoped(sent, chamber_staff):
     assert client.get(_url(outsider)).json()["count"] == 0
     assert _api(chamber_staff).get(_url(chamber_staff)).json()["count"] == 1
     assert Agreement.objects.get(pk=sent.pk).status == AgreementStatus.SENT
+
+
+def test_the_list_costs_the_same_queries_for_few_agreements_and_many(draft, chamber_staff):
+    """Parties, signatories, versions, signatures and the drafter are fetched per page,
+    never per row (drafted_by was one query a row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert _api(chamber_staff).get(_url(chamber_staff)).status_code == 200
+        return len(captured)
+
+    draft(sent=True)
+    draft()
+    few = queries()
+    for _ in range(3):
+        draft(sent=True)
+        draft()
+    assert Agreement.objects.count() == 8
+    assert queries() == few
