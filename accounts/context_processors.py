@@ -1,13 +1,13 @@
 from django.http import HttpRequest
 
-from accounts.models import Membership
+from accounts.tenancy import memberships_of
 
 
 def memberships(request: HttpRequest) -> dict:
-    """The organisation switcher in the header: the user's organisations, lazily."""
+    """The organisation switcher in the header: the memberships the tenant was found in."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "my_memberships": Membership.objects.of_user(user).select_related("organisation"),
+        "my_memberships": memberships_of(user),
     }

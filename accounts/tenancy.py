@@ -55,16 +55,25 @@ class Tenant:
             raise PermissionDenied
 
 
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships with their organisations, by organisation name: loaded once
+    per request, for the tenant and the organisation switcher alike."""
+    cached = getattr(user, "_memberships_loaded", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.of_user(user)
+            .select_related("organisation")
+            .order_by("organisation__name_en", "pk")
+        )
+        user._memberships_loaded = cached
+    return cached
+
+
 def tenant_for_user(user: User, org_slug: str) -> Tenant:
     """The user's tenant for an organisation slug, or Http404 if they are not a member."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         raise Http404
-    membership = (
-        Membership.objects.of_user(user)
-        .select_related("organisation")
-        .filter(organisation__slug=org_slug, user__is_active=True)
-        .first()
-    )
+    membership = next((m for m in memberships_of(user) if m.organisation.slug == org_slug), None)
     if membership is None:
         raise Http404
     scope_activate(membership.organisation)

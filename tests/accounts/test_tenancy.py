@@ -86,3 +86,24 @@ def _png():
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), "blue").save(buffer, "PNG")
     return ContentFile(buffer.getvalue())
+
+
+def test_a_page_reads_the_users_memberships_once(client, admin, outsider):
+    """The tenant is found among the user's memberships, and the organisation switcher
+    lists the same ones: one query, not one for each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admin.user)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(f"/o/{admin.organisation.slug}/")
+    assert page.status_code == 200
+    assert admin.organisation.display_name in page.content.decode()
+    reads = [
+        q["sql"]
+        for q in captured
+        if q["sql"].lstrip().startswith("SELECT")
+        and 'FROM "accounts_membership"' in q["sql"]
+        and f'"accounts_membership"."user_id" = {admin.user.pk}' in q["sql"]
+    ]
+    assert len(reads) == 1, reads
