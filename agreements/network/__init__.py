@@ -78,8 +78,11 @@ def generate(*, scale: float = 1.0, seed: int = 1, fresh: bool = False) -> Netwo
     with transaction.atomic():
         if fresh:
             remove()
+            network.timings["remove"] = time.monotonic() - started
         for step in STEPS:
+            step_started = time.monotonic()
             step(network)
+            network.timings[step.__name__] = time.monotonic() - step_started
     network.seconds = time.monotonic() - started
     return network
 

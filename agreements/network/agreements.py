@@ -35,7 +35,7 @@ STATUS_WEIGHTS = {
 SIGNED_BY_ALL = (S.SIGNED, S.ACTIVE, S.EXPIRED, S.TERMINATED)
 # Days before today the agreement was sent: (earliest, latest).
 SENT_WINDOW = {
-    S.DRAFT: (60, 1), S.SENT: (30, 1), S.PARTIALLY_SIGNED: (30, 2), S.SIGNED: (30, 10),
+    S.DRAFT: (60, 1), S.SENT: (30, 1), S.PARTIALLY_SIGNED: (30, 10), S.SIGNED: (30, 10),
     S.ACTIVE: (700, 40), S.EXPIRED: (1000, 420), S.DECLINED: (600, 10),
     S.WITHDRAWN: (600, 10), S.TERMINATED: (700, 60),
 }  # fmt: skip
@@ -61,6 +61,7 @@ class Story:
     drafter: Organisation
     parties: list[Organisation]
     status: str
+    created_at: datetime | None = None
     sent_at: datetime | None = None
     signed_at: list[datetime] = field(default_factory=list)  # per party that signed
     closed_at: datetime | None = None
@@ -86,9 +87,10 @@ def _story(network: Network) -> Story:
     day = network.day_between(
         network.today - timedelta(days=earliest), network.today - timedelta(days=latest)
     )
-    story = Story(None, drafter, parties, status)
+    story = Story(None, drafter, parties, status, created_at=network.moment(day, hour=9))
     if status != S.DRAFT:
         story.sent_at = network.moment(day)
+        story.created_at -= timedelta(days=2)
         story.signed_at = _signatures(network, story)
     story.agreement = _agreement(network, story, kind, day)
     return story

@@ -58,6 +58,7 @@ class Network:
     agreements: list = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # table → rows inserted
     seconds: float = 0.0  # how long generate() took
+    timings: dict[str, float] = field(default_factory=dict)  # step → seconds
 
     def moment(self, day: date, hour: int = 10) -> datetime:
         """A moment on `day` in the project's time zone, as an aware datetime in UTC."""

@@ -17,8 +17,8 @@ A = AuditAction
 def _steps(network: Network, story: Story) -> list[tuple]:
     """(action, actor, organisation, at, detail) in the order they happened."""
     staff = network.people[story.drafter.pk].staff
-    created = (story.sent_at or network.now) - timedelta(days=2)
-    steps = [(A.CREATED, staff, story.drafter, created, {"kind": story.agreement.kind})]
+    kind = {"kind": story.agreement.kind}
+    steps = [(A.CREATED, staff, story.drafter, story.created_at, kind)]
     if story.sent_at is None:
         return steps
     version = {"version": 1, "sha256": story.version.sha256}
@@ -107,16 +107,18 @@ def _entries(network: Network, story: Story) -> list[AuditEntry]:
 
 
 def build_audit_trails(network: Network) -> None:
-    """Trails, then each agreement's head and closing time (one UPDATE per batch)."""
+    """Trails, then each agreement's head, creation and closing time (created_at is
+    set on insert to the moment of the insert: auto_now_add)."""
     rows = []
     for story in network.agreements:
         rows += _entries(network, story)
         if story.status in ("declined", "withdrawn"):
             story.closed_at = rows[-1].created_at
         story.agreement.closed_at = story.closed_at
+        story.agreement.created_at = story.created_at
     insert(network, AuditEntry, rows)
     Agreement.objects.bulk_update(
         [story.agreement for story in network.agreements],
-        ["audit_head", "closed_at"],
+        ["audit_head", "created_at", "closed_at"],
         batch_size=BATCH // 4,
     )

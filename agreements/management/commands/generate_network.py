@@ -40,7 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{'table'.ljust(width)}  {'rows':>8}")
         for label, count in built.counts.items():
             self.stdout.write(f"{label.ljust(width)}  {count:>8,}")
-        self.stdout.write(f"\nBuilt in {built.seconds:.1f} s.")
+        steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in built.timings.items())
+        self.stdout.write(f"\nBuilt in {built.seconds:.1f} s ({steps}).")
         chamber = built.chamber.slug
         self.stdout.write(
             f"Logins: <organisation slug>-admin|staff|signatory@{network.EMAIL_DOMAIN}, "
