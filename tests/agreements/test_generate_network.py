@@ -85,6 +85,9 @@ def test_generated_trails_verify_and_their_pages_render(client):
         for name in ("agreement_detail", "agreement_trail"):
             url = reverse(name, args=[agreement.drafted_by.slug, agreement.pk])
             assert client.get(url).status_code == 200, (status, name)
+        # Generated versions have no PDF file: their link answers 404, not an error.
+        pdf = reverse("agreement_version_pdf", args=[agreement.drafted_by.slug, agreement.pk, 1])
+        assert client.get(pdf).status_code == 404
 
 
 @pytest.mark.django_db
