@@ -48,6 +48,16 @@ def _entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def audit_link(entries: list[AuditEntry]) -> str:
+    """Chain entries built outside audit_append (generate_network's bulk trails): set
+    each one's previous and own hash, in sequence order; return the head."""
+    previous = GENESIS
+    for entry in sorted(entries, key=lambda entry: entry.sequence):
+        entry.previous_hash = previous
+        entry.entry_hash = previous = _entry_hash(entry)
+    return previous if entries else ""
+
+
 def audit_append(
     agreement: Agreement,
     action: str,
