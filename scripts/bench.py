@@ -41,6 +41,7 @@ from django.db import connection  # noqa: E402
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+RENDERS = int(os.environ.get("BENCH_RENDERS", "200"))
 BULK = int(os.environ.get("BENCH_BULK", "100"))
 
 
@@ -120,6 +121,27 @@ def _world():
     return tenant, template, universities, enterprises
 
 
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux), in MB."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1_048_576
+
+
+def _render_memory(render, renders: int, *, collect: bool) -> tuple[float, float, float]:
+    """RSS after each of `renders` renders, as a worker child runs them (core.tasks
+    collects after each one): first, median and highest, in MB."""
+    import gc
+
+    samples = []
+    for _ in range(renders):
+        render()
+        if collect:
+            gc.collect()
+        samples.append(_rss_mb())
+    return samples[0], statistics.median(samples), max(samples)
+
+
 def _median_ms(function, runs: int) -> tuple[float, float]:
     function()  # warm: fonts, templates, the signing key
     timings = []
@@ -168,6 +190,13 @@ def main() -> None:
     median, worst = _median_ms(lambda: version_pdf(version), RUNS)
     print(f"Warm render of a {pages}-page agreement version: median {median:.0f} ms "
           f"(max {worst:.0f} ms)")  # fmt: skip
+    ceiling = settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD / 1024
+    for collect, renders in ((False, max(RENDERS // 4, 1)), (True, RENDERS)):
+        first, middle, peak = _render_memory(lambda: version_pdf(version), renders, collect=collect)
+        how = "collected after each, as the worker does" if collect else "no collection"
+        print(f"Memory over {renders} renders ({how}): first {first:.0f} MB, "
+              f"median {middle:.0f} MB, peak {peak:.0f} MB "
+              f"(worker child ceiling {ceiling:.0f} MB)")  # fmt: skip
 
     from accounts.models import Membership
     from accounts.tenancy import Tenant
