@@ -257,4 +257,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from core.scopes import scopes_disabled
+
+    with scopes_disabled("the benchmark builds and reads its own world, like a command"):
+        main()
