@@ -172,6 +172,15 @@ class SignForm(ServiceForm):
         return data
 
 
+class WaitingFilterForm(forms.Form):
+    """?waiting=on on the agreements list: only those waiting for the reader's signature."""
+
+    waiting = forms.BooleanField(required=False)
+
+    def chosen(self) -> bool:
+        return self.is_valid() and self.cleaned_data["waiting"]
+
+
 class VerifyForm(forms.Form):
     file = forms.FileField(label=_("The agreement's PDF"))
 

@@ -176,6 +176,22 @@ def waiting_for_signature(tenant: Tenant):
     )
 
 
+def agreement_list(*, tenant: Tenant, status: str = "", waiting: bool = False):
+    """The agreements list, newest first, with what its rows show: all that the tenant's
+    organisation sees, or those waiting for the reader's signature; of one status or all."""
+    if waiting:
+        agreements = waiting_for_signature(tenant)
+    else:
+        agreements = Agreement.objects.visible_to(tenant.organisation)
+    if status:
+        agreements = agreements.filter(status=status)
+    return (
+        agreements.select_related("drafted_by")
+        .prefetch_related("parties__organisation")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def terminations_to_answer(tenant: Tenant):
     """Requests to end an agreement early that wait for this organisation's admins."""
     organisation = tenant.organisation

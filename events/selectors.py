@@ -12,6 +12,7 @@ from accounts.tenancy import Tenant
 from core import clock
 from events.models import (
     Event,
+    EventQuerySet,
     EventStatus,
     Registration,
     RegistrationQuerySet,
@@ -19,6 +20,17 @@ from events.models import (
 )
 
 REMINDER_LEAD = timedelta(hours=24)
+
+
+def events_upcoming_and_past(
+    *, organisation: Organisation, now: datetime
+) -> tuple[EventQuerySet, EventQuerySet]:
+    """The events this organisation sees, with their places taken (counted in SQL):
+    those not over yet, soonest first, and those over, newest first."""
+    events = Event.objects.visible_to(organisation).with_places_taken()
+    upcoming = events.filter(ends_at__gte=now).order_by("starts_at", "pk")
+    past = events.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
+    return upcoming, past
 
 
 def invitable_organisations(*, tenant: Tenant):

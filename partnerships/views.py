@@ -1,7 +1,11 @@
+from django.http import Http404
 from django.views.generic import TemplateView
 
-from accounts.models import ChamberMembership, Invitation, Membership, Role
+from accounts.models import ChamberMembership
 from accounts.tenancy import TenantMixin
+from core.pagination import page_query, paginate
+from partnerships import selectors
+from partnerships.forms import NetworkSearchForm
 from partnerships.panels import panels_for
 
 
@@ -14,42 +18,38 @@ class DashboardView(TenantMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         organisation = self.organisation
-        memberships = Membership.objects.visible_to(organisation).select_related("user")
-        network = ChamberMembership.objects.visible_to(organisation).select_related(
-            "chamber", "member"
-        )
         context.update(
             panels=panels_for(self.tenant),
-            members=memberships,
-            member_count=len(memberships),
-            signatory_count=sum(1 for m in memberships if m.is_signatory),
-            network=network.filter(chamber=organisation),
-            chambers=network.filter(member=organisation),
-            pending_invitations=(
-                Invitation.objects.visible_to(organisation).pending()
-                if self.tenant.has_role(Role.ADMIN)
-                else Invitation.objects.none()
-            ),
+            chambers=ChamberMembership.objects.visible_to(organisation)
+            .filter(member=organisation)
+            .select_related("chamber")
+            .order_by("chamber__name_en"),
+            **selectors.dashboard_people(tenant=self.tenant),
         )
         if organisation.is_chamber:
-            context["network_by_kind"] = _count_by(
-                context["network"], lambda link: link.member.get_kind_display()
-            )
-            context["network_by_sector"] = _count_by(
-                [link for link in context["network"] if link.member.sector],
-                lambda link: link.member.get_sector_display(),
-            )
+            context.update(selectors.network_summary(chamber=organisation))
         return context
 
 
-def _count_by(items, key) -> list[tuple[str, int, int]]:
-    """(label, count, percent of the largest) rows for a bar chart, largest first."""
-    counts: dict[str, int] = {}
-    for item in items:
-        label = str(key(item))
-        counts[label] = counts.get(label, 0) + 1
-    largest = max(counts.values(), default=1)
-    return [
-        (label, count, round(count * 100 / largest))
-        for label, count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-    ]
+class NetworkListView(TenantMixin, TemplateView):
+    """A chamber's member organisations, a page at a time, searchable by name."""
+
+    template_name = "partnerships/network_list.html"
+
+    def check_tenant(self) -> None:
+        if not self.organisation.is_chamber:
+            raise Http404
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = NetworkSearchForm(self.request.GET)
+        name = form.chosen()
+        context.update(
+            form=form,
+            name=name,
+            network=paginate(
+                selectors.network_members(chamber=self.organisation, name=name), self.request.GET
+            ),
+            page_query=page_query(q=name),
+        )
+        return context

@@ -383,6 +383,7 @@ EXPECTED = {
     "agreement_create": lambda m, o: _role(m, Role.STAFF),
     "agreement_template_create": lambda m, o: _role(m, Role.STAFF),
     "chamber_member_create": lambda m, o: _chamber_only(m, Role.STAFF),
+    "chamber_network": lambda m, o: _chamber_only(m),
     "agreement_bulk_create": lambda m, o: _chamber_only(m, Role.STAFF),
     "organisation_logo": lambda m, o: 200 if sees(m, o["slug"]) and o["slug"].logo else 404,
     # POST-only member pages look the row up in post(): a GET is the role's answer.
@@ -760,12 +761,14 @@ def _b_form(b: Network) -> dict:
 # say, searches the organiser's real registrations).
 QUERIES = {
     "dashboard": ["?page=2"],
-    "event_list": ["?q=SENTINEL-B", "?page=2"],
+    "event_list": ["?q=SENTINEL-B", "?page=2", "?past_page=2", "?page=x&past_page=99"],
+    "chamber_network": ["?q=SENTINEL-B", "?q=sentinel", "?page=2", "?q=%00"],
     "agreement_list": [
         f"?status={status}"
         for status in ("draft", "sent", "partially_signed", "signed", "active", "expired")
     ]
-    + ["?status=declined", "?status=withdrawn", "?status=terminated", "?status=nonsense"],
+    + ["?status=declined", "?status=withdrawn", "?status=terminated", "?status=nonsense"]
+    + ["?waiting=on", "?waiting=on&status=sent", "?page=2"],
     "registration_list": ["?status=confirmed", "?status=waitlisted", "?status=cancelled"],
     "event_check_in": ["?q=SENTINEL", "?q=SENTINEL-B", "?q=sentinel-b-registrant", "?q=%40"],
     "event_walk_in": ["?q=SENTINEL"],
@@ -833,6 +836,9 @@ def test_searches_and_pickers_find_the_networks_own_objects(client, world):
     assert "SENTINEL-A-org-university~" in bulk.text and "SENTINEL-A-org-enterprise2~" in bulk.text
     hosts = sweep.get(f"/o/{chamber}/events/new/")
     assert "SENTINEL-A-org-university~" in hosts.text
+    network = sweep.get(f"/o/{chamber}/network/?q=sentinel-a-org-enterprise2")
+    assert "SENTINEL-A-org-enterprise2~" in network.text
+    assert "SENTINEL-A-org-university~" not in network.text
     walk_in = sweep.get(f"/o/{chamber}/events/{event.pk}/check-in/")
     assert "SENTINEL-A-org-enterprise~" in walk_in.text  # invited: may be a walk-in's
     assert "SENTINEL-A-org-enterprise2~" not in walk_in.text  # not invited

@@ -20,9 +20,9 @@ from agreements.forms import (
     AgreementEditForm,
     AgreementForm,
     ReasonForm,
+    WaitingFilterForm,
 )
 from agreements.models import (
-    Agreement,
     AgreementStatus,
     AgreementTemplate,
     AuditEntry,
@@ -33,32 +33,35 @@ from agreements.models import (
 from agreements.views.base import AgreementMixin
 from core.forms import ChoiceFilterForm
 from core.links import client_ip
+from core.pagination import page_query, paginate
 from events.models import Event
 
 
 class AgreementListView(TenantMixin, TemplateView):
     template_name = "agreements/agreement_list.html"
+    waiting_shown = 10
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        agreements = (
-            Agreement.objects.visible_to(self.organisation)
-            .select_related("drafted_by")
-            .prefetch_related("parties__organisation")
-        )
         status = ChoiceFilterForm(self.request.GET, choices=AgreementStatus.choices).chosen()
-        if status:
-            agreements = agreements.filter(status=status)
+        waiting_only = WaitingFilterForm(self.request.GET).chosen()
+        agreements = paginate(
+            selectors.agreement_list(tenant=self.tenant, status=status, waiting=waiting_only),
+            self.request.GET,
+        )
         counts = selectors.status_counts(self.organisation)
-        waiting = list(selectors.waiting_for_signature(self.tenant))
+        waiting = selectors.waiting_for_signature(self.tenant).order_by("-created_at", "-pk")
         context.update(
-            agreements=agreements[:200],
+            agreements=agreements,
+            page_query=page_query(status=status, waiting="on" if waiting_only else ""),
             status=status,
+            waiting_only=waiting_only,
             status_counts=[
                 (value, label, counts[value]) for value, label in AgreementStatus.choices
             ],
             total=sum(counts.values()),
-            waiting=waiting,
+            waiting=waiting[: self.waiting_shown],
+            waiting_count=waiting.count(),
         )
         return context
 

@@ -4,14 +4,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
 from accounts.models import Role
 from accounts.tenancy import TenantMixin
+from core import clock
 from core.files import serve_private_file
+from core.pagination import page_query, paginate
 from events import selectors, services
 from events.calendar import event_ics
 from events.forms import (
@@ -34,11 +35,16 @@ class EventListView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        events = Event.objects.visible_to(self.organisation).with_places_taken()
-        now = timezone.now()
-        context["upcoming"] = [e for e in events if e.ends_at >= now]
-        context["past"] = sorted(
-            (e for e in events if e.ends_at < now), key=lambda e: e.starts_at, reverse=True
+        upcoming, past = selectors.events_upcoming_and_past(
+            organisation=self.organisation, now=clock.now()
+        )
+        upcoming = paginate(upcoming, self.request.GET)
+        past = paginate(past, self.request.GET, param="past_page")
+        context.update(
+            upcoming=upcoming,
+            past=past,
+            upcoming_query=page_query(past_page=past.number),
+            past_query=page_query(page=upcoming.number),
         )
         return context
 
