@@ -9,5 +9,5 @@ def memberships(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "my_memberships": memberships_of(user),
+        "my_memberships": memberships_of(user, request=request),
     }

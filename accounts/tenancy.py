@@ -55,25 +55,27 @@ class Tenant:
             raise PermissionDenied
 
 
-def memberships_of(user: User) -> list[Membership]:
-    """The user's memberships with their organisations, by organisation name: loaded once
-    per request, for the tenant and the organisation switcher alike."""
-    cached = getattr(user, "_memberships_loaded", None)
+def memberships_of(user: User, *, request: object | None = None) -> list[Membership]:
+    """The user's memberships with their organisations, by organisation name. Given the
+    request, loaded once for it: the tenant and the organisation switcher share them."""
+    cached = getattr(request, "_lastmile_memberships", None)
     if cached is None:
         cached = list(
             Membership.objects.of_user(user)
             .select_related("organisation")
             .order_by("organisation__name_en", "pk")
         )
-        user._memberships_loaded = cached
+        if request is not None:
+            request._lastmile_memberships = cached
     return cached
 
 
-def tenant_for_user(user: User, org_slug: str) -> Tenant:
+def tenant_for_user(user: User, org_slug: str, *, request: object | None = None) -> Tenant:
     """The user's tenant for an organisation slug, or Http404 if they are not a member."""
     if not user.is_authenticated or not user.is_active:
         raise Http404
-    membership = next((m for m in memberships_of(user) if m.organisation.slug == org_slug), None)
+    memberships = memberships_of(user, request=request)
+    membership = next((m for m in memberships if m.organisation.slug == org_slug), None)
     if membership is None:
         raise Http404
     scope_activate(membership.organisation)
@@ -81,7 +83,7 @@ def tenant_for_user(user: User, org_slug: str) -> Tenant:
 
 
 def tenant_for_request(request: HttpRequest, org_slug: str) -> Tenant:
-    tenant = tenant_for_user(request.user, org_slug)
+    tenant = tenant_for_user(request.user, org_slug, request=request)
     if request.session.get(SESSION_KEY) != tenant.organisation.slug:
         request.session[SESSION_KEY] = tenant.organisation.slug
     return tenant
