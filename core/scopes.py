@@ -106,6 +106,20 @@ def scope_filter(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def any_of_ids(*id_sets: models.QuerySet) -> models.QuerySet:
+    """The union of id subqueries, for `pk__in=`: a row visible for any of several reasons.
+
+    An OR across a join or an IN subquery (`drafted_by=org OR pk IN (parties)`) makes
+    PostgreSQL read the whole table and discard what fails; each arm of a UNION uses its
+    own index instead. Inside `pk__in` the UNION is a subquery, so the outer query has no
+    DISTINCT or UNION of its own and `select_for_update()` still works on it. Each arm is
+    a `.values(<one id column>)` of a tenant queryset: subqueries are not evaluated on
+    their own, so they need no scope filter.
+    """
+    first, *rest = (ids.order_by() for ids in id_sets)
+    return first.union(*rest) if rest else first
+
+
 class TenantQuerySet(models.QuerySet):
     """The queryset of every tenant model: checks the scope before it reads."""
 

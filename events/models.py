@@ -17,7 +17,7 @@ from core import clock
 from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language
 from core.models import JobStatus, TenantModel
-from core.scopes import TenantQuerySet, scope_filter
+from core.scopes import TenantQuerySet, any_of_ids, scope_filter
 from core.validators import (
     EARLIEST_INSTANT,
     END_INSTANT,
@@ -38,10 +38,15 @@ class EventQuerySet(TenantQuerySet):
     @scope_filter
     def visible_to(self, organisation: Organisation) -> EventQuerySet:
         """A draft only its organiser; otherwise the organiser, the host and invitees."""
-        # Subqueries, not joins: no duplicates, so no DISTINCT (which FOR UPDATE refuses).
-        invited = EventInvitation.objects.filter(organisation=organisation).values("event_id")
-        shared = ~Q(status=EventStatus.DRAFT) & (Q(host=organisation) | Q(pk__in=invited))
-        return self.filter(Q(organiser=organisation) | shared)
+        # A subquery, not joins: no duplicates, so no DISTINCT (which FOR UPDATE refuses).
+        organised = Event.objects.filter(organiser=organisation).values("pk")
+        hosted = Event.objects.filter(host=organisation).exclude(status=EventStatus.DRAFT)
+        invited = EventInvitation.objects.filter(organisation=organisation).exclude(
+            event__status=EventStatus.DRAFT
+        )
+        return self.filter(
+            pk__in=any_of_ids(organised, hosted.values("pk"), invited.values("event_id"))
+        )
 
     def upcoming(self) -> EventQuerySet:
         return self.filter(ends_at__gte=clock.now()).exclude(status=EventStatus.CANCELLED)
@@ -191,10 +196,11 @@ class EventInvitationQuerySet(TenantQuerySet):
     @scope_filter
     def visible_to(self, organisation: Organisation) -> EventInvitationQuerySet:
         """The organiser sees whom it invited; an invitee sees its own invitation."""
-        return self.filter(
-            Q(event__organiser=organisation)
-            | (Q(organisation=organisation) & ~Q(event__status=EventStatus.DRAFT))
+        organised = EventInvitation.objects.filter(event__organiser=organisation)
+        own = EventInvitation.objects.filter(organisation=organisation).exclude(
+            event__status=EventStatus.DRAFT
         )
+        return self.filter(pk__in=any_of_ids(organised.values("pk"), own.values("pk")))
 
 
 class EventInvitation(TenantModel):
@@ -243,7 +249,9 @@ class RegistrationQuerySet(TenantQuerySet):
     @scope_filter
     def visible_to(self, organisation: Organisation) -> RegistrationQuerySet:
         """The organiser sees every registration; an organisation sees its own people's."""
-        return self.filter(Q(event__organiser=organisation) | Q(organisation=organisation))
+        organised = Registration.objects.filter(event__organiser=organisation).values("pk")
+        own = Registration.objects.filter(organisation=organisation).values("pk")
+        return self.filter(pk__in=any_of_ids(organised, own))
 
     @scope_filter
     def by_certificate_code(self, code: str) -> RegistrationQuerySet:

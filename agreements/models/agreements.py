@@ -20,7 +20,7 @@ from agreements.models.templates import TemplateVersion
 from core.files import UploadTo
 from core.i18n import in_reader_language
 from core.models import JobStatus, TenantModel
-from core.scopes import TenantQuerySet, scope_filter
+from core.scopes import TenantQuerySet, any_of_ids, scope_filter
 from core.validators import EARLIEST_DATE, LATEST_DATE, validate_date_range
 from events.models import Event
 
@@ -32,8 +32,11 @@ class AgreementQuerySet(TenantQuerySet):
         withdrawn before sending, stays with the drafter)."""
         from agreements.models.parties import Party
 
-        parties = Party.objects.filter(organisation=organisation).values("agreement_id")
-        return self.filter(Q(drafted_by=organisation) | Q(pk__in=parties, sent_at__isnull=False))
+        drafted = Agreement.objects.filter(drafted_by=organisation).values("pk")
+        shared = Party.objects.filter(
+            organisation=organisation, agreement__sent_at__isnull=False
+        ).values("agreement_id")
+        return self.filter(pk__in=any_of_ids(drafted, shared))
 
 
 class Agreement(TenantModel):
