@@ -205,8 +205,9 @@ class EventInvitationQuerySet(TenantQuerySet):
 
 class EventInvitation(TenantModel):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    # Indexed by invitation_by_organisation (organisation first), for visible_to.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="event_invitations"
+        Organisation, on_delete=models.CASCADE, related_name="event_invitations", db_index=False
     )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -222,6 +223,10 @@ class EventInvitation(TenantModel):
             models.UniqueConstraint(
                 fields=["event", "organisation"], name="event_invitation_unique"
             )
+        ]
+        # The events an organisation is invited to, from the index alone (Event.visible_to).
+        indexes = [
+            models.Index(fields=["organisation", "event"], name="invitation_by_organisation")
         ]
 
     def __str__(self) -> str:
