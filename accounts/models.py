@@ -16,7 +16,7 @@ from core import clock
 from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language, reading_chinese
 from core.models import TenantModel
-from core.scopes import TenantQuerySet, any_of_ids, scope_filter
+from core.scopes import TenantQuerySet, scope_filter
 from core.validators import validate_logo, validate_seal
 
 
@@ -94,10 +94,11 @@ class OrganisationQuerySet(TenantQuerySet):
     def visible_to(self, organisation: Organisation) -> OrganisationQuerySet:
         """An organisation sees itself, its chamber(s) and, for a chamber, its members."""
         links = ChamberMembership.objects
-        itself = Organisation.objects.filter(pk=organisation.pk).values("pk")
-        members = links.filter(chamber=organisation).values("member_id")
-        chambers = links.filter(member=organisation).values("chamber_id")
-        return self.filter(pk__in=any_of_ids(itself, members, chambers))
+        return self.filter(
+            Q(pk=organisation.pk)
+            | Q(pk__in_ids=links.filter(chamber=organisation).values("member_id"))
+            | Q(pk__in_ids=links.filter(member=organisation).values("chamber_id"))
+        )
 
 
 class Organisation(TenantModel):

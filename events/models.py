@@ -17,7 +17,7 @@ from core import clock
 from core.files import ReencodedImageField, UploadTo
 from core.i18n import in_reader_language
 from core.models import JobStatus, TenantModel
-from core.scopes import TenantQuerySet, any_of_ids, scope_filter
+from core.scopes import TenantQuerySet, scope_filter
 from core.validators import (
     EARLIEST_INSTANT,
     END_INSTANT,
@@ -38,15 +38,10 @@ class EventQuerySet(TenantQuerySet):
     @scope_filter
     def visible_to(self, organisation: Organisation) -> EventQuerySet:
         """A draft only its organiser; otherwise the organiser, the host and invitees."""
-        # A subquery, not joins: no duplicates, so no DISTINCT (which FOR UPDATE refuses).
-        organised = Event.objects.filter(organiser=organisation).values("pk")
-        hosted = Event.objects.filter(host=organisation).exclude(status=EventStatus.DRAFT)
-        invited = EventInvitation.objects.filter(organisation=organisation).exclude(
-            event__status=EventStatus.DRAFT
-        )
-        return self.filter(
-            pk__in=any_of_ids(organised, hosted.values("pk"), invited.values("event_id"))
-        )
+        # Subqueries, not joins: no duplicates, so no DISTINCT (which FOR UPDATE refuses).
+        invited = EventInvitation.objects.filter(organisation=organisation).values("event_id")
+        shared = ~Q(status=EventStatus.DRAFT) & (Q(host=organisation) | Q(pk__in_ids=invited))
+        return self.filter(Q(organiser=organisation) | shared)
 
     def upcoming(self) -> EventQuerySet:
         return self.filter(ends_at__gte=clock.now()).exclude(status=EventStatus.CANCELLED)
@@ -196,11 +191,11 @@ class EventInvitationQuerySet(TenantQuerySet):
     @scope_filter
     def visible_to(self, organisation: Organisation) -> EventInvitationQuerySet:
         """The organiser sees whom it invited; an invitee sees its own invitation."""
-        organised = EventInvitation.objects.filter(event__organiser=organisation)
+        organised = Event.objects.filter(organiser=organisation).values("pk")
         own = EventInvitation.objects.filter(organisation=organisation).exclude(
             event__status=EventStatus.DRAFT
         )
-        return self.filter(pk__in=any_of_ids(organised.values("pk"), own.values("pk")))
+        return self.filter(Q(event__in_ids=organised) | Q(pk__in_ids=own.values("pk")))
 
 
 class EventInvitation(TenantModel):
@@ -254,9 +249,8 @@ class RegistrationQuerySet(TenantQuerySet):
     @scope_filter
     def visible_to(self, organisation: Organisation) -> RegistrationQuerySet:
         """The organiser sees every registration; an organisation sees its own people's."""
-        organised = Registration.objects.filter(event__organiser=organisation).values("pk")
-        own = Registration.objects.filter(organisation=organisation).values("pk")
-        return self.filter(pk__in=any_of_ids(organised, own))
+        organised = Event.objects.filter(organiser=organisation).values("pk")
+        return self.filter(Q(event__in_ids=organised) | Q(organisation=organisation))
 
     @scope_filter
     def by_certificate_code(self, code: str) -> RegistrationQuerySet:

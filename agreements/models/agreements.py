@@ -20,7 +20,7 @@ from agreements.models.templates import TemplateVersion
 from core.files import UploadTo
 from core.i18n import in_reader_language
 from core.models import JobStatus, TenantModel
-from core.scopes import TenantQuerySet, any_of_ids, scope_filter
+from core.scopes import TenantQuerySet, scope_filter
 from core.validators import EARLIEST_DATE, LATEST_DATE, validate_date_range
 from events.models import Event
 
@@ -32,11 +32,10 @@ class AgreementQuerySet(TenantQuerySet):
         withdrawn before sending, stays with the drafter)."""
         from agreements.models.parties import Party
 
-        drafted = Agreement.objects.filter(drafted_by=organisation).values("pk")
-        shared = Party.objects.filter(
-            organisation=organisation, agreement__sent_at__isnull=False
-        ).values("agreement_id")
-        return self.filter(pk__in=any_of_ids(drafted, shared))
+        # in_ids (core.scopes): each side of the OR is read through an index.
+        parties = Party.objects.filter(organisation=organisation).values("agreement_id")
+        shared = Q(pk__in_ids=parties, sent_at__isnull=False)
+        return self.filter(Q(drafted_by=organisation) | shared)
 
 
 class Agreement(TenantModel):
