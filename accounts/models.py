@@ -96,8 +96,8 @@ class OrganisationQuerySet(TenantQuerySet):
         links = ChamberMembership.objects
         return self.filter(
             Q(pk=organisation.pk)
-            | Q(pk__in=links.filter(chamber=organisation).values("member_id"))
-            | Q(pk__in=links.filter(member=organisation).values("chamber_id"))
+            | Q(pk__in_ids=links.filter(chamber=organisation).values("member_id"))
+            | Q(pk__in_ids=links.filter(member=organisation).values("chamber_id"))
         )
 
 

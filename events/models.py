@@ -41,7 +41,7 @@ class EventQuerySet(TenantQuerySet):
         """A draft only its organiser; otherwise the organiser, the host and invitees."""
         # Subqueries, not joins: no duplicates, so no DISTINCT (which FOR UPDATE refuses).
         invited = EventInvitation.objects.filter(organisation=organisation).values("event_id")
-        shared = ~Q(status=EventStatus.DRAFT) & (Q(host=organisation) | Q(pk__in=invited))
+        shared = ~Q(status=EventStatus.DRAFT) & (Q(host=organisation) | Q(pk__in_ids=invited))
         return self.filter(Q(organiser=organisation) | shared)
 
     def upcoming(self) -> EventQuerySet:
@@ -200,16 +200,18 @@ class EventInvitationQuerySet(TenantQuerySet):
     @scope_filter
     def visible_to(self, organisation: Organisation) -> EventInvitationQuerySet:
         """The organiser sees whom it invited; an invitee sees its own invitation."""
-        return self.filter(
-            Q(event__organiser=organisation)
-            | (Q(organisation=organisation) & ~Q(event__status=EventStatus.DRAFT))
+        organised = Event.objects.filter(organiser=organisation).values("pk")
+        own = EventInvitation.objects.filter(organisation=organisation).exclude(
+            event__status=EventStatus.DRAFT
         )
+        return self.filter(Q(event__in_ids=organised) | Q(pk__in_ids=own.values("pk")))
 
 
 class EventInvitation(TenantModel):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    # Indexed by invitation_by_organisation (organisation first), for visible_to.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="event_invitations"
+        Organisation, on_delete=models.CASCADE, related_name="event_invitations", db_index=False
     )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -225,6 +227,10 @@ class EventInvitation(TenantModel):
             models.UniqueConstraint(
                 fields=["event", "organisation"], name="event_invitation_unique"
             )
+        ]
+        # The events an organisation is invited to, from the index alone (Event.visible_to).
+        indexes = [
+            models.Index(fields=["organisation", "event"], name="invitation_by_organisation")
         ]
 
     def __str__(self) -> str:
@@ -252,7 +258,8 @@ class RegistrationQuerySet(TenantQuerySet):
     @scope_filter
     def visible_to(self, organisation: Organisation) -> RegistrationQuerySet:
         """The organiser sees every registration; an organisation sees its own people's."""
-        return self.filter(Q(event__organiser=organisation) | Q(organisation=organisation))
+        organised = Event.objects.filter(organiser=organisation).values("pk")
+        return self.filter(Q(event__in_ids=organised) | Q(organisation=organisation))
 
     @scope_filter
     def by_certificate_code(self, code: str) -> RegistrationQuerySet:

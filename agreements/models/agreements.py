@@ -32,8 +32,10 @@ class AgreementQuerySet(TenantQuerySet):
         withdrawn before sending, stays with the drafter)."""
         from agreements.models.parties import Party
 
+        # in_ids (core.scopes): each side of the OR is read through an index.
         parties = Party.objects.filter(organisation=organisation).values("agreement_id")
-        return self.filter(Q(drafted_by=organisation) | Q(pk__in=parties, sent_at__isnull=False))
+        shared = Q(pk__in_ids=parties, sent_at__isnull=False)
+        return self.filter(Q(drafted_by=organisation) | shared)
 
 
 class Agreement(TenantModel):

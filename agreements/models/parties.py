@@ -27,8 +27,9 @@ class PartyQuerySet(TenantQuerySet):
 
 class Party(TenantModel):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="parties")
+    # Indexed by party_by_organisation (organisation first), which visible_to reads.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="agreement_parties"
+        Organisation, on_delete=models.PROTECT, related_name="agreement_parties", db_index=False
     )
     signatory = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -55,6 +56,8 @@ class Party(TenantModel):
                 fields=["agreement", "organisation"], name="party_once_per_agreement"
             )
         ]
+        # An organisation's agreements, read from the index alone (Agreement.visible_to).
+        indexes = [models.Index(fields=["organisation", "agreement"], name="party_by_organisation")]
 
     def __str__(self) -> str:
         return f"{self.organisation} — {self.agreement}"
