@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from celery import current_app
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.models import Role
 from core.scopes import scopes_disabled
@@ -65,8 +66,10 @@ def _isolated(settings, tmp_path, _signing_dir):
     settings.LASTMILE_BASE_URL = "http://testserver"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)  # a language one test chose ends with it
 
 
 @pytest.fixture
