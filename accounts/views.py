@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, ListView, TemplateView, View
+from django.views.generic import FormView, TemplateView, View
 from rest_framework.authtoken.models import Token
 
 from accounts import services
@@ -24,6 +24,7 @@ from accounts.forms import (
 from accounts.models import Invitation, Membership, Organisation, Role
 from accounts.tenancy import SESSION_KEY, TenantMixin
 from core.files import serve_private_file
+from core.pagination import paginate
 
 
 @login_required
@@ -98,15 +99,19 @@ class OrganisationLogoView(TenantMixin, View):
         return serve_private_file(organisation.logo)
 
 
-class MemberListView(TenantMixin, ListView):
-    template_name = "accounts/member_list.html"
-    context_object_name = "memberships"
+class MemberListView(TenantMixin, TemplateView):
+    """The organisation's people, a page at a time, by name."""
 
-    def get_queryset(self):
-        return Membership.objects.visible_to(self.organisation).select_related("user")
+    template_name = "accounts/member_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        people = (
+            Membership.objects.visible_to(self.organisation)
+            .select_related("user")
+            .order_by("user__full_name", "user__email", "pk")
+        )
+        context["memberships"] = paginate(people, self.request.GET, per_page=50)
         context["role_choices"] = Role.choices
         if self.tenant.has_role(Role.ADMIN):
             context["invitations"] = Invitation.objects.visible_to(self.organisation).pending()

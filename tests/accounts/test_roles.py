@@ -92,3 +92,30 @@ def test_two_admins_cannot_both_be_demoted_to_zero(admin):
         services.membership_update(
             tenant=tenant_of(admin), membership_id=admin.pk, role=Role.STAFF, is_signatory=False
         )
+
+
+def test_the_members_page_is_paged_and_costs_the_same_for_many_people(client_for, admin):
+    """A large organisation's people come 50 to a page, by name, with a pager; the
+    page's queries do not grow with them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(admin)
+    url = f"/o/{admin.organisation.slug}/members/"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    MembershipFactory.create_batch(9, organisation=admin.organisation)
+    queries()  # the first request of a session also stores it
+    few = queries()
+    MembershipFactory.create_batch(60, organisation=admin.organisation)
+    assert queries() == few
+    page = client.get(url).content.decode()
+    assert page.count('action="/o/' + admin.organisation.slug + "/members/") >= 50
+    assert "Page 1 of 2" in page
+    second = client.get(url + "?page=2").content.decode()
+    assert "Page 2 of 2" in second
+    assert client.get(url + "?page=%C2%B2").status_code == 200  # "²": the first page
